@@ -1,0 +1,162 @@
+"""`ketdir`: the window by default; subcommands for searching and data work.
+
+Exit status: 0 done, 1 the database or a file could not be used, 2 bad input (with a one-line reason).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from ketdir.paths import bundled_db
+
+
+class UsageProblem(Exception):
+    """Bad input from the command line: exit 2 with this message."""
+
+
+def _parse_at(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    text = value.strip().replace("T", " ")
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageProblem(f"--at “{value}” is not a date and time; use e.g. --at \"2026-12-25 10:00\"") from None
+
+
+def _needs(values: list[str] | None) -> frozenset[str]:
+    from ketdir.needs import need_types
+
+    codes = set()
+    known = need_types()
+    for value in values or []:
+        for code in value.split(","):
+            code = code.strip().lower()
+            if not code:
+                continue
+            if known.get(code) is None:
+                raise UsageProblem(f"unknown need type “{code}”; choose from: {', '.join(known.codes)}")
+            codes.add(code)
+    return frozenset(codes)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ketdir",
+        description="Offline directory of ketamine, chemsex, sexual-health and support services. "
+        "With no command, opens the window.",
+    )
+    parser.add_argument("--db", help="database: a .db file or a SQLAlchemy URL (default: $KETDIR_DB or the bundled resources.db)")
+    sub = parser.add_subparsers(dest="command")
+
+    s = sub.add_parser("search", help="search the directory")
+    s.add_argument("text", nargs="?", default="", help="what the person needs, e.g. \"ket bladder\"")
+    s.add_argument("--need", action="append", help="need type code (repeat or comma-separate); see `ketdir needs`")
+    s.add_argument("--near", help="postcode, district, town or \"lat,lon\"")
+    s.add_argument("--radius", type=float, default=10.0, help="miles (default 10; 0 = no limit)")
+    s.add_argument("--open-now", action="store_true", help="only services open now (or at --at)")
+    s.add_argument("--at", help="date and time for --open-now and opening times, e.g. \"2026-12-25 10:00\"")
+    s.add_argument("--age", type=int, help="the person's age")
+    s.add_argument("--free", action="store_true", help="only free services")
+    s.add_argument("--no-national", action="store_true", help="leave out national and regional lines")
+    s.add_argument("--limit", type=int, default=20)
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sub.add_parser("needs", help="list the need types")
+    b = sub.add_parser("build-db", help="build resources.db from the text sources in data/")
+    b.add_argument("--output", type=Path, default=None, help="where to write (default: the bundled resources.db)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from ketdir.store.engine import DatabaseProblem
+    from ketdir.store.records import RecordError
+
+    try:
+        if args.command is None:
+            from ketdir.gui.app import run
+
+            return run(args.db)
+        if args.command == "search":
+            return _search(args)
+        if args.command == "needs":
+            return _list_needs()
+        if args.command == "build-db":
+            return _build(args)
+    except UsageProblem as exc:
+        print(f"ketdir: {exc}", file=sys.stderr)
+        return 2
+    except (DatabaseProblem, RecordError) as exc:
+        print(f"ketdir: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _list_needs() -> int:
+    from ketdir.needs import need_types
+
+    for need in need_types().all:
+        print(f"{need.code:<16} {need.label} — {need.description}")
+    return 0
+
+
+def _build(args) -> int:
+    from ketdir.store.build import build_database
+
+    target = args.output or (Path(args.db) if args.db and "://" not in args.db else bundled_db())
+    report = build_database(target)
+    print(
+        f"Built {report.path}: {report.services} services ({report.national} national lines, "
+        f"{report.demo} demo training records). Sources hash {report.content_hash[:12]}."
+    )
+    return 0
+
+
+def _search(args) -> int:
+    from ketdir.search import Query, search
+    from ketdir.search.render import results_as_dict, results_as_text
+    from ketdir.store.engine import open_directory
+
+    if args.radius is not None and args.radius < 0:
+        raise UsageProblem("--radius must be 0 (no limit) or more")
+    if args.limit < 1:
+        raise UsageProblem("--limit must be at least 1")
+    query = Query(
+        text=args.text or "",
+        needs=_needs(args.need),
+        near=args.near,
+        radius_miles=None if args.radius == 0 else args.radius,
+        open_now=args.open_now,
+        at=_parse_at(args.at),
+        include_national=not args.no_national,
+        age=args.age,
+        free_only=args.free,
+        limit=args.limit,
+    )
+    directory = open_directory(args.db)
+    try:
+        with directory.session() as session:
+            results = search(session, query)
+    finally:
+        directory.close()
+    if args.json:
+        print(json.dumps(results_as_dict(results), indent=2, ensure_ascii=False))
+    else:
+        print(results_as_text(results))
+    if results.place_choices or results.place_message:
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

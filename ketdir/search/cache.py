@@ -1,0 +1,61 @@
+"""What search keeps between keystrokes: decoded opening-hours patterns, which are open at a given
+minute, and the spelling vocabulary. Rebuilt when the index generation changes (any refresh)."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ketdir import hours as hours_mod
+from ketdir.search.fuzzy import Vocabulary, load_vocabulary
+from ketdir.store.index import GENERATION_KEY
+from ketdir.store.models import DatasetMeta, HoursPattern
+
+
+
+@dataclass
+class IndexCache:
+    generation: str
+    patterns: dict[int, hours_mod.Hours]
+    _open_at: tuple[dt.datetime, list[int]] | None = None
+    _vocabulary: Vocabulary | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def hours(self, pattern_id: int | None) -> hours_mod.Hours | None:
+        return self.patterns.get(pattern_id) if pattern_id is not None else None
+
+    def open_pattern_ids(self, at: dt.datetime) -> list[int]:
+        minute = at.replace(second=0, microsecond=0)
+        cached = self._open_at
+        if cached and cached[0] == minute:
+            return cached[1]
+        ids = [pid for pid, h in self.patterns.items() if hours_mod.open_at(h, minute)]
+        self._open_at = (minute, ids)
+        return ids
+
+    def vocabulary(self, session: Session) -> Vocabulary:
+        with self._lock:
+            if self._vocabulary is None:
+                self._vocabulary = load_vocabulary(session)
+            return self._vocabulary
+
+
+_caches: dict[str, IndexCache] = {}
+_caches_lock = threading.Lock()
+
+
+def index_cache(session: Session) -> IndexCache:
+    key = str(session.get_bind().url)
+    generation = session.execute(
+        select(DatasetMeta.value).where(DatasetMeta.key == GENERATION_KEY)
+    ).scalar_one_or_none() or "0"
+    with _caches_lock:
+        cache = _caches.get(key)
+        if cache is None or cache.generation != generation:
+            patterns = {pid: hours_mod.decode(code) for pid, code in session.execute(select(HoursPattern.id, HoursPattern.code))}
+            cache = IndexCache(generation=generation, patterns=patterns)
+            _caches[key] = cache
+        return cache

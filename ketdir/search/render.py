@@ -1,0 +1,115 @@
+"""Search results as plain text (for the terminal) and as JSON-ready dicts (for scripts)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+
+from ketdir.geo import format_distance
+from ketdir.needs import need_types
+from ketdir.search.types import Hit, Results
+
+DEMO_LABEL = "DEMO — not a real service"
+UNVERIFIED_LABEL = "unverified number — check before giving out"
+
+
+def _date(d: dt.date | None) -> str:
+    return f"{d.day} {d:%b %Y}" if d else "never"
+
+
+def badges(hit: Hit) -> list[str]:
+    """The flags a referrer must see, in words (never colour alone)."""
+    out = []
+    if hit.is_demo:
+        out.append(DEMO_LABEL)
+    if hit.has_unverified_phone:
+        out.append(UNVERIFIED_LABEL)
+    if hit.assured_date is None:
+        out.append("not yet checked by a person")
+    elif hit.is_stale:
+        out.append(f"stale — last checked {_date(hit.assured_date)}")
+    else:
+        out.append(f"verified {_date(hit.assured_date)}")
+    return out
+
+
+def _hit_lines(number: str, hit: Hit) -> list[str]:
+    needs = need_types()
+    head = f"{number} {hit.name}"
+    if hit.is_demo:
+        head = f"{number} [DEMO] {hit.name}"
+    lines = [head]
+    facts = []
+    if hit.distance_miles is not None:
+        facts.append(format_distance(hit.distance_miles))
+    facts.append(hit.open_state.text)
+    if hit.phone:
+        facts.append(hit.phone)
+    lines.append("     " + " · ".join(facts))
+    detail = [hit.organization] if hit.organization and hit.organization != hit.name else []
+    detail.append(", ".join(needs.label(c) for c in hit.needs))
+    lines.append("     " + " · ".join(d for d in detail if d))
+    lines.append("     " + "; ".join(badges(hit)))
+    return lines
+
+
+def results_as_text(results: Results) -> str:
+    out: list[str] = []
+    if results.place_choices:
+        out.append(results.place_message or "That place name is ambiguous.")
+        for place in results.place_choices:
+            out.append(f"  - {place.label}    (use --near \"{place.label}\")")
+        return "\n".join(out)
+    if results.place_message:
+        return results.place_message
+    if results.readings:
+        out.append(results.understood_as)
+    if results.message:
+        out.append(results.message)
+    q = results.query
+    if results.place is not None:
+        radius = f"within {q.radius_miles:g} miles of " if q.radius_miles else "nearest to "
+        out.append(f"Services {radius}{results.place.label}, nearest first")
+    if q.open_now:
+        when = f"at {q.at:%a %d %b %H:%M}" if q.at else "now"
+        out.append(f"Open {when} only")
+    shown = len(results.local)
+    out.append(f"{results.total_local} service{'s' if results.total_local != 1 else ''} found"
+               + (f" (showing {shown})" if shown < results.total_local else ""))
+    out.append("")
+    for i, hit in enumerate(results.local, 1):
+        out += _hit_lines(f"{i:>2}.", hit)
+    if not results.local:
+        out.append("  No local services match. Try a wider radius, fewer need types, or turn off open-now.")
+    if q.include_national:
+        out.append("")
+        out.append("National and regional lines (phone and online, for anywhere)")
+        for hit in results.national:
+            out += _hit_lines("  -", hit)
+        if not results.national:
+            out.append("  None match this search.")
+    out.append("")
+    out.append("In an emergency call 999. For urgent medical advice call NHS 111.")
+    return "\n".join(out)
+
+
+def _hit_dict(hit: Hit) -> dict:
+    data = asdict(hit)
+    data["assured_date"] = hit.assured_date.isoformat() if hit.assured_date else None
+    data["status"] = "demo" if hit.is_demo else "real"
+    data["badges"] = badges(hit)
+    return data
+
+
+def results_as_dict(results: Results) -> dict:
+    place = results.place
+    return {
+        "understood_as": [asdict(r) for r in results.readings],
+        "place": asdict(place) if place else None,
+        "place_choices": [asdict(p) for p in results.place_choices],
+        "place_message": results.place_message,
+        "message": results.message,
+        "total_local": results.total_local,
+        "used_spelling_fallback": results.used_fuzzy,
+        "local": [_hit_dict(h) for h in results.local],
+        "national": [_hit_dict(h) for h in results.national],
+    }

@@ -1,0 +1,88 @@
+"""From typed text to a full-text plan: word groups (each: the word, its synonyms, its need type) and
+the readings to show the person ("ket" → ketamine)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ketdir.needs import NeedTypes
+from ketdir.search.synonyms import Synonyms
+from ketdir.search.tokens import STOP_WORDS, words
+from ketdir.search.types import Reading
+
+MIN_PREFIX = 2  # shorter words are matched whole: "k*" would match half the index
+
+
+@dataclass
+class Group:
+    """One thing the person asked for. A service matches the group if it matches any alternative."""
+
+    typed: str
+    phrases: list[tuple[str, ...]] = field(default_factory=list)  # exact words or phrases
+    prefixes: list[str] = field(default_factory=list)  # words matched as prefixes (as-you-type)
+
+    def fts(self) -> str:
+        parts = ['"' + " ".join(p) + '"' for p in self.phrases]
+        parts += [f'"{p}"*' for p in self.prefixes]
+        unique = list(dict.fromkeys(parts))
+        return unique[0] if len(unique) == 1 else "(" + " OR ".join(unique) + ")"
+
+
+@dataclass
+class TextPlan:
+    groups: list[Group]
+    readings: list[Reading]
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups
+
+    def match_all(self) -> str:
+        return " AND ".join(g.fts() for g in self.groups)
+
+    def match_any(self) -> str:
+        return " OR ".join(g.fts() for g in self.groups)
+
+
+def plan_text(text: str, synonyms: Synonyms, needs: NeedTypes, ignore: frozenset[str] = frozenset(),
+              corrections: dict[str, str] | None = None) -> TextPlan:
+    """Read the text: synonyms first (longest phrase wins), then the remaining content words."""
+    tokens = words(text)
+    corrections = corrections or {}
+    groups: list[Group] = []
+    readings: list[Reading] = []
+    plain: list[str] = []
+    i = 0
+    while i < len(tokens):
+        syn = synonyms.match_at(tokens, i)
+        if syn is not None and syn.text not in ignore:
+            group = Group(typed=syn.text, phrases=[syn.term])
+            if len(syn.term) == 1 and len(syn.term[0]) >= 3:
+                group.prefixes.append(syn.term[0])
+            group.phrases += [(w,) for w in syn.expands_to]
+            meaning = " / ".join(syn.expands_to)
+            need = needs.get(syn.need) if syn.need else None
+            if need is not None:
+                group.phrases.append((need.token,))
+                meaning = f"{meaning} + {need.label}" if meaning else need.label
+            if meaning:
+                readings.append(Reading(term=syn.text, meaning=meaning, need=need.code if need else None))
+            groups.append(group)
+            i += len(syn.term)
+            continue
+        plain.append(tokens[i])
+        i += 1
+    kept = [w for w in plain if w not in STOP_WORDS] or ([] if groups else plain)
+    for word in kept:
+        fixed = corrections.get(word)
+        if fixed and fixed != word:
+            readings.append(Reading(term=word, meaning=fixed, kind="spelling"))
+            groups.append(Group(typed=word, phrases=[(fixed,)], prefixes=[fixed] if len(fixed) >= MIN_PREFIX else []))
+            continue
+        group = Group(typed=word)
+        if len(word) >= MIN_PREFIX:
+            group.prefixes.append(word)
+        else:
+            group.phrases.append((word,))
+        groups.append(group)
+    return TextPlan(groups, readings)
+

@@ -1,0 +1,88 @@
+"""The search engine's inputs and outputs: plain dataclasses, safe to pass between threads."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ketdir.geo import Place
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str = ""
+    needs: frozenset[str] = frozenset()  # need-type codes; a service matches if it has any of them
+    near: str | Place | None = None  # postcode, district, place name, "lat,lon", or a resolved Place
+    radius_miles: float | None = 10.0  # None: no radius limit (still sorted by distance)
+    open_now: bool = False
+    at: dt.datetime | None = None  # the moment for "open now" and open/closed badges; None = now
+    include_national: bool = True
+    age: int | None = None  # the person's age; services whose age range excludes it are left out
+    free_only: bool = False
+    language: str | None = None  # ISO 639-1 code, e.g. "pl"
+    ignore_readings: frozenset[str] = frozenset()  # terms whose slang/synonym reading the user undid
+    limit: int = 50
+    with_counts: bool = False  # fill Results.need_counts (costs one extra query)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one term of the query was understood, e.g. "ket" -> ketamine."""
+
+    term: str  # as typed (lower case), e.g. "ket" or "special k"
+    meaning: str  # what it was read as, for people: "ketamine", "Bladder & urology"
+    need: str | None = None  # need-type code when the term names one
+    kind: str = "synonym"  # "synonym" or "spelling" (fuzzy correction)
+
+    def describe(self) -> str:
+        return f"“{self.term}” → {self.meaning}"
+
+
+@dataclass(frozen=True)
+class OpenState:
+    is_open: bool
+    text: str  # e.g. "Open · closes in 40 min", "Closed · opens Tue 09:00", "Open 24 hours"
+    known: bool = True  # False when the service has no readable hours
+
+
+@dataclass(frozen=True)
+class Hit:
+    service_id: str
+    name: str
+    organization: str
+    needs: tuple[str, ...]  # need-type codes
+    is_national: bool
+    is_demo: bool
+    distance_miles: float | None
+    open_state: OpenState
+    assured_date: dt.date | None
+    is_stale: bool
+    has_unverified_phone: bool
+    phone: str | None = None  # the first phone number (verified ones first)
+    why: tuple[str, ...] = ()  # why it matched: "name matches “bladder”", "Bladder & urology", "2.1 miles"
+    score: float = 0.0
+
+
+@dataclass
+class Results:
+    query: Query
+    local: list[Hit] = field(default_factory=list)  # services with a place, best first
+    national: list[Hit] = field(default_factory=list)  # national and regional lines (phone/online)
+    readings: list[Reading] = field(default_factory=list)
+    place: Place | None = None  # where "near" resolved to
+    place_choices: list[Place] = field(default_factory=list)  # "near" was ambiguous: pick one
+    place_message: str | None = None  # "near" could not be resolved: what happened and what to do
+    message: str | None = None  # anything else the user should know (e.g. a query with no words)
+    total_local: int = 0  # matches before the limit
+    need_counts: dict[str, int] = field(default_factory=dict)  # need code -> matching services
+    used_fuzzy: bool = False
+
+    @property
+    def hits(self) -> list[Hit]:
+        return self.local + self.national
+
+    @property
+    def understood_as(self) -> str:
+        """One line for a status bar: "Read “ket” → ketamine; “bladder” → Bladder & urology"."""
+        if not self.readings:
+            return ""
+        return "Read " + "; ".join(r.describe() for r in self.readings)

@@ -1,0 +1,172 @@
+"""Keep ketdir_search_doc (and so the FTS index) in step with the services it describes.
+
+Call `refresh(session, ids)` after changing services, `refresh_all(session)` after an import.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from ketdir import hours as hours_mod
+from ketdir.needs import TAXONOMY_NAME, need_types
+from ketdir.store.models import (
+    Attribute,
+    CostOption,
+    DatasetMeta,
+    HoursPattern,
+    Language,
+    Location,
+    Organization,
+    Schedule,
+    SearchDoc,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    TaxonomyTerm,
+    new_id,
+)
+
+FREE_WORDS = ("free", "no charge", "nhs")
+GENERATION_KEY = "index_generation"  # changes on every refresh; search caches follow it
+BATCH = 2000
+
+
+def _need_terms(session: Session) -> dict[str, str]:
+    """taxonomy_term.id -> need code, for terms of our own taxonomy."""
+    rows = session.execute(
+        select(TaxonomyTerm.id, TaxonomyTerm.code).where(TaxonomyTerm.taxonomy == TAXONOMY_NAME)
+    ).all()
+    return {term_id: code for term_id, code in rows}
+
+
+class _PatternIds:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.ids = dict(session.execute(select(HoursPattern.code, HoursPattern.id)).all())
+
+    def get(self, code: str) -> int:
+        if code not in self.ids:
+            pattern = HoursPattern(code=code)
+            self.session.add(pattern)
+            self.session.flush()
+            self.ids[code] = pattern.id
+        return self.ids[code]
+
+
+def _is_free(fees: str | None, amounts: list[float | None]) -> bool:
+    if any(a for a in amounts if a):
+        return False
+    text = (fees or "").lower()
+    return any(word in text for word in FREE_WORDS)
+
+
+def _chunks(ids: list[str]) -> Iterable[list[str]]:
+    for i in range(0, len(ids), BATCH):
+        yield ids[i : i + BATCH]
+
+
+def refresh(session: Session, service_ids: Iterable[str]) -> int:
+    """Rebuild the search rows of these services (deleting rows of retired or removed ones)."""
+    needs = need_types()
+    need_terms = _need_terms(session)
+    patterns = _PatternIds(session)
+    count = 0
+    for chunk in _chunks(sorted(set(service_ids))):
+        session.execute(delete(SearchDoc).where(SearchDoc.service_id.in_(chunk)))
+        services = session.execute(
+            select(
+                Service.id, Service.name, Service.alternate_name, Service.description, Service.fees_description,
+                Service.minimum_age, Service.maximum_age, Service.is_demo, Service.bank_holidays, Service.nation,
+                Organization.name.label("org_name"),
+            )
+            .outerjoin(Organization, Organization.id == Service.organization_id)
+            .where(Service.id.in_(chunk), Service.status == "active")
+        ).all()
+        if not services:
+            continue
+        live = [s.id for s in services]
+        codes_of: dict[str, set[str]] = defaultdict(set)
+        for link_id, term_id in session.execute(
+            select(Attribute.link_id, Attribute.taxonomy_term_id).where(
+                Attribute.link_id.in_(live), Attribute.link_entity == "service"
+            )
+        ):
+            if term_id in need_terms:
+                codes_of[link_id].add(need_terms[term_id])
+        coords: dict[str, tuple[float, float]] = {}
+        for sid, lat, lon in session.execute(
+            select(ServiceAtLocation.service_id, Location.latitude, Location.longitude)
+            .join(Location, Location.id == ServiceAtLocation.location_id)
+            .where(ServiceAtLocation.service_id.in_(live))
+            .order_by(ServiceAtLocation.service_id, ServiceAtLocation.id)
+        ):
+            if lat is not None and lon is not None and sid not in coords:
+                coords[sid] = (lat, lon)
+        has_area = set(
+            session.execute(select(ServiceArea.service_id).where(ServiceArea.service_id.in_(live))).scalars()
+        )
+        schedules: dict[str, list] = defaultdict(list)
+        for sched in session.execute(
+            select(*[c for c in Schedule.__table__.c]).where(Schedule.service_id.in_(live))
+        ):
+            schedules[sched.service_id].append(dict(sched._mapping))
+        amounts: dict[str, list[float | None]] = defaultdict(list)
+        for sid, amount in session.execute(
+            select(CostOption.service_id, CostOption.amount).where(CostOption.service_id.in_(live))
+        ):
+            amounts[sid].append(amount)
+        langs: dict[str, list[str]] = defaultdict(list)
+        for sid, code in session.execute(
+            select(Language.service_id, Language.code).where(Language.service_id.in_(live))
+        ):
+            if code:
+                langs[sid].append(code.lower())
+
+        docs = []
+        for service in services:
+            codes = sorted(codes_of.get(service.id, ()))
+            need_words = []
+            for code in codes:
+                need = needs.get(code)
+                if need:
+                    need_words += [need.token, need.label, *need.keywords]
+            hours = hours_mod.from_schedules(
+                schedules.get(service.id, []), bank_holidays=service.bank_holidays, nation=service.nation
+            )
+            lat, lon = coords.get(service.id, (None, None))
+            docs.append(
+                dict(
+                    service_id=service.id,
+                    name=service.name or "",
+                    alternate_name=service.alternate_name or "",
+                    description=service.description or "",
+                    organization=service.org_name or "",
+                    needs_text=" ".join(need_words),
+                    need_mask=needs.mask(codes),
+                    is_national=service.id in has_area and service.id not in coords,
+                    is_demo=bool(service.is_demo),
+                    is_free=_is_free(service.fees_description, amounts.get(service.id, [])),
+                    minimum_age=service.minimum_age,
+                    maximum_age=service.maximum_age,
+                    latitude=lat,
+                    longitude=lon,
+                    hours_pattern_id=patterns.get(hours_mod.encode(hours)) if hours.known else None,
+                    languages=" ".join(sorted(set(langs.get(service.id, [])))),
+                )
+            )
+        if docs:
+            session.execute(insert(SearchDoc), docs)
+        count += len(docs)
+    session.merge(DatasetMeta(key=GENERATION_KEY, value=new_id()))
+    session.flush()
+    return count
+
+
+def refresh_all(session: Session) -> int:
+    """Rebuild every search row (after an import or build)."""
+    session.execute(delete(SearchDoc))
+    ids = list(session.execute(select(Service.id)).scalars())
+    return refresh(session, ids)
