@@ -63,7 +63,7 @@ def plan_text(text: str, synonyms: Synonyms, needs: NeedTypes, ignore: frozenset
             need = needs.get(syn.need) if syn.need else None
             if need is not None:
                 group.phrases.append((need.token,))
-                meaning = f"{meaning} + {need.label}" if meaning else need.label
+                meaning = need.label  # "bladder" → Bladder & urology, not the list of words behind it
             if meaning:
                 readings.append(Reading(term=syn.text, meaning=meaning, need=need.code if need else None))
             groups.append(group)

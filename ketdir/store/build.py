@@ -74,6 +74,21 @@ def build_database(target: Path, data: Path | None = None) -> BuildReport:
         if rec.get("id") in seen:
             raise RecordError(f"{origin}: the id {rec.get('id')} is used twice")
         seen.add(rec.get("id"))
+    try:
+        digest = _fill(tmp, records, data)
+    except BaseException:
+        for leftover in (tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
+            leftover.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, target)
+    for side in (Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
+        side.unlink(missing_ok=True)
+    demo = sum(1 for _, r in records if r.get("demo"))
+    national = sum(1 for _, r in records if r.get("national"))
+    return BuildReport(target, len(records), demo, national, digest)
+
+
+def _fill(tmp: Path, records: list[tuple[str, dict]], data: Path) -> str:
     directory = open_directory(tmp, create=True)
     try:
         with directory.session() as session, session.begin():
@@ -91,12 +106,10 @@ def build_database(target: Path, data: Path | None = None) -> BuildReport:
             conn.commit()
     finally:
         directory.close()
-    with sqlite3.connect(tmp) as conn:  # fold the WAL into the file and keep it small
+    conn = sqlite3.connect(tmp)  # fold the WAL into the file and keep it small
+    try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.execute("VACUUM")
-    os.replace(tmp, target)
-    for side in (Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
-        side.unlink(missing_ok=True)
-    demo = sum(1 for _, r in records if r.get("demo"))
-    national = sum(1 for _, r in records if r.get("national"))
-    return BuildReport(target, len(records), demo, national, digest)
+    finally:
+        conn.close()
+    return digest
