@@ -343,6 +343,9 @@ class Gazetteer:
         directory = Path(directory) if directory is not None else data_dir() / "gazetteer"
         try:
             places = cls._read_places(directory / "gb_places.csv")
+            extra = directory / "extra_places.csv"
+            if extra.exists():
+                places += cls._read_places(extra)
             outcodes = cls._read_outcodes(directory / "uk_outcodes.csv")
         except (OSError, csv.Error, UnicodeDecodeError, KeyError) as exc:
             raise GazetteerError(
