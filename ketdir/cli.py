@@ -8,7 +8,6 @@ import argparse
 import datetime as dt
 import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 from ketdir.paths import bundled_db
@@ -72,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="machine-readable output")
 
     sub.add_parser("needs", help="list the need types")
+    h = sub.add_parser("harm", help="print harm-information topics as text")
+    h.add_argument("topic", nargs="?", help="a topic id, or words to search for (e.g. \"ket cramps\"); none lists the topics")
+    h.add_argument("--need", action="append", help="topics for this need type (repeat or comma-separate)")
     b = sub.add_parser("build-db", help="build resources.db from the text sources in data/")
     b.add_argument("--output", type=Path, default=None, help="where to write (default: the bundled resources.db)")
     return parser
@@ -91,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             return _search(args)
         if args.command == "needs":
             return _list_needs()
+        if args.command == "harm":
+            return _harm(args)
         if args.command == "build-db":
             return _build(args)
     except UsageProblem as exc:
@@ -107,6 +111,27 @@ def _list_needs() -> int:
 
     for need in need_types().all:
         print(f"{need.code:<16} {need.label} — {need.description}")
+    return 0
+
+
+def _harm(args) -> int:
+    from ketdir.harm.library import load_library, topic_as_text
+
+    library = load_library()
+    if args.need:
+        topics = library.for_needs(_needs(args.need))
+    elif args.topic:
+        exact = library.get(args.topic.strip().lower())
+        topics = [exact] if exact else library.search(args.topic)[:1]
+        if not topics:
+            ids = ", ".join(t.id for t in library.topics)
+            raise UsageProblem(f"no harm topic matches “{args.topic}”; topics are: {ids}")
+    else:
+        for topic in library.topics:
+            print(f"{topic.id:<26} {topic.title}")
+        print("\nShow one with: ketdir harm TOPIC   (or words, e.g. ketdir harm \"ket cramps\")")
+        return 0
+    print("\n\n".join(topic_as_text(t) for t in topics))
     return 0
 
 
