@@ -58,26 +58,31 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     where, params = _filters(query, cache, at)
     need_mask = needs.mask(query.needs)
 
-    def run(match: str | None) -> tuple[list[_Candidate], list[_Candidate], int, dict[str, int]]:
+    def run(match: str | None, plan: TextPlan) -> tuple[list[_Candidate], list[_Candidate], int, dict[str, int]]:
         local: list[_Candidate] = []
         total = 0
         counts: dict[str, int] = {}
         if search_local:
             local, total, counts = _local(session, match, where, params, need_mask, place, query)
-        national = _national(session, match, where, params, need_mask) if query.include_national else []
+        national: list[_Candidate] = []
+        if query.include_national:
+            national = _national(session, match, where, params, need_mask)
+            if not national and match and len(plan.groups) > 1:
+                # A national line that covers part of the need ("ket" in "ket bladder") is still worth showing.
+                national = _national(session, plan.match_any(), where, params, need_mask)
         return local, national, total, counts
 
     match = plan.match_all() if not plan.empty else None
-    local, national, total, counts = run(match)
+    local, national, total, counts = run(match, plan)
     if match and total + len(national) < FEW:
         corrected = _with_spelling(session, cache, plan, query)
         if corrected is not None:
-            c_local, c_national, c_total, c_counts = run(corrected.match_all())
+            c_local, c_national, c_total, c_counts = run(corrected.match_all(), corrected)
             if c_total + len(c_national) > total + len(national):
                 local, national, total, counts, plan = c_local, c_national, c_total, c_counts, corrected
                 results.used_fuzzy = True
         if total + len(national) == 0 and len(plan.groups) > 1:
-            local, national, total, counts = run(plan.match_any())
+            local, national, total, counts = run(plan.match_any(), plan)
             if total + len(national):
                 results.message = "No service matched every word, so these match some of them."
     results.readings = plan.readings
