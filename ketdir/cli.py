@@ -5,12 +5,19 @@ Exit status: 0 done, 1 the database or a file could not be used, 2 bad input (wi
 from __future__ import annotations
 
 import argparse
+import importlib
 import datetime as dt
 import json
 import sys
 from pathlib import Path
 
 from ketdir.paths import bundled_db
+
+
+# Packages that add their own subcommands: each module has register(subparsers), which adds parsers
+# with set_defaults(handler=function(args) -> int). Missing modules are skipped.
+COMMAND_MODULES = ("ketdir.interop.commands", "ketdir.health.commands", "ketdir.referral.commands",
+                   "ketdir.team.commands")
 
 
 class UsageProblem(Exception):
@@ -76,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--need", action="append", help="topics for this need type (repeat or comma-separate)")
     b = sub.add_parser("build-db", help="build resources.db from the text sources in data/")
     b.add_argument("--output", type=Path, default=None, help="where to write (default: the bundled resources.db)")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and name.startswith(exc.name):
+                continue
+            raise
+        module.register(sub)
     return parser
 
 
@@ -97,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
             return _harm(args)
         if args.command == "build-db":
             return _build(args)
+        handler = getattr(args, "handler", None)
+        if handler is not None:
+            return handler(args)
     except UsageProblem as exc:
         print(f"ketdir: {exc}", file=sys.stderr)
         return 2
