@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from ketdir import hours as hours_mod
@@ -20,7 +19,6 @@ from ketdir.store import fts
 STALE_AFTER = dt.timedelta(days=365)
 NATIONAL_LIMIT = 40
 FEW = 3  # fewer results than this: try the spelling fallback
-BM25 = "bm25(search_fts, " + ", ".join(str(w) for w in fts.WEIGHTS) + ")"
 
 
 @dataclass
@@ -58,7 +56,7 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     where, params = _filters(query, cache, at)
     need_mask = needs.mask(query.needs)
 
-    def run(match: str | None, plan: TextPlan) -> tuple[list[_Candidate], list[_Candidate], int, dict[str, int]]:
+    def run(match: fts.Match | None, plan: TextPlan) -> tuple[list[_Candidate], list[_Candidate], int, dict[str, int]]:
         local: list[_Candidate] = []
         total = 0
         counts: dict[str, int] = {}
@@ -69,20 +67,20 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
             national = _national(session, match, where, params, need_mask)
             if not national and match and len(plan.groups) > 1:
                 # A national line that covers part of the need ("ket" in "ket bladder") is still worth showing.
-                national = _national(session, plan.match_any(), where, params, need_mask)
+                national = _national(session, fts.Match(plan.groups, "any"), where, params, need_mask)
         return local, national, total, counts
 
-    match = plan.match_all() if not plan.empty else None
+    match = fts.Match(plan.groups, "all") if not plan.empty else None
     local, national, total, counts = run(match, plan)
     if match and total + len(national) < FEW:
         corrected = _with_spelling(session, cache, plan, query)
         if corrected is not None:
-            c_local, c_national, c_total, c_counts = run(corrected.match_all(), corrected)
+            c_local, c_national, c_total, c_counts = run(fts.Match(corrected.groups, "all"), corrected)
             if c_total + len(c_national) > total + len(national):
                 local, national, total, counts, plan = c_local, c_national, c_total, c_counts, corrected
                 results.used_fuzzy = True
         if total + len(national) == 0 and len(plan.groups) > 1:
-            local, national, total, counts = run(plan.match_any(), plan)
+            local, national, total, counts = run(fts.Match(plan.groups, "any"), plan)
             if total + len(national):
                 results.message = "No service matched every word, so these match some of them."
     results.readings = plan.readings
@@ -120,36 +118,41 @@ def _filters(query: Query, cache: IndexCache, at: dt.datetime) -> tuple[str, dic
         where.append("(d.minimum_age IS NULL OR d.minimum_age <= :age) AND (d.maximum_age IS NULL OR d.maximum_age >= :age)")
         params["age"] = query.age
     if query.free_only:
-        where.append("d.is_free = 1")
+        where.append("d.is_free = TRUE")
     if query.language:
         where.append("(' ' || d.languages || ' ') LIKE :lang")
         params["lang"] = f"% {query.language.lower().strip()} %"
     if query.open_now:
-        where.append("d.hours_pattern_id IN (SELECT value FROM json_each(:open_ids))")
-        params["open_ids"] = json.dumps(cache.open_pattern_ids(at))
+        where.append("d.hours_pattern_id IN :open_ids")
+        params["open_ids"] = cache.open_pattern_ids(at) or [-1]
     return (" AND ".join(where) or "1=1"), params
 
 
-def _source(match: str | None) -> tuple[str, str, dict]:
+def _source(session: Session, match: fts.Match | None) -> tuple[str, str, dict]:
+    """FROM/WHERE, rank expression (lower is better) and parameters for the text part of a query."""
     if match:
-        return (
-            f"FROM search_fts JOIN ketdir_search_doc d ON d.rowid = search_fts.rowid WHERE search_fts MATCH :match",
-            BM25,
-            {"match": match},
-        )
+        return fts.match_source(session.get_bind().dialect.name, match)
     return "FROM ketdir_search_doc d WHERE 1=1", "0", {}
 
 
+EXPANDING = ("open_ids", "ids")  # list parameters: "IN :ids"
+
+
+def _sql(statement: str):
+    names = [name for name in EXPANDING if f":{name}" in statement]
+    return text(statement).bindparams(*(bindparam(name, expanding=True) for name in names))
+
+
 def _local(session, match, where, params, need_mask, place, query) -> tuple[list[_Candidate], int, dict[str, int]]:
-    source, rank, extra = _source(match)
+    source, rank, extra = _source(session, match)
     params = {**params, **extra}
     if place is None:
         need_sql = " AND (d.need_mask & :need_mask) != 0" if need_mask else ""
         order = "rank" if match else "d.name"
         rows = session.execute(
-            text(
+            _sql(
                 f"SELECT d.rowid, d.need_mask, d.latitude, d.longitude, {rank} AS rank {source} "
-                f"AND d.is_national = 0 AND {where}{need_sql} ORDER BY {order} LIMIT :limit"
+                f"AND d.is_national = FALSE AND {where}{need_sql} ORDER BY {order} LIMIT :limit"
             ),
             {**params, "need_mask": need_mask, "limit": query.limit},
         ).all()
@@ -158,7 +161,7 @@ def _local(session, match, where, params, need_mask, place, query) -> tuple[list
         counts: dict[str, int] = {}
         if total >= query.limit or query.with_counts:
             masks = session.execute(
-                text(f"SELECT d.need_mask, count(*) {source} AND d.is_national = 0 AND {where} GROUP BY d.need_mask"),
+                _sql(f"SELECT d.need_mask, count(*) {source} AND d.is_national = FALSE AND {where} GROUP BY d.need_mask"),
                 params,
             ).all()
             counts = _count_needs(masks)
@@ -171,9 +174,9 @@ def _local(session, match, where, params, need_mask, place, query) -> tuple[list
         box = " AND d.latitude BETWEEN :min_lat AND :max_lat AND d.longitude BETWEEN :min_lon AND :max_lon"
         params.update(min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
     rows = session.execute(
-        text(
+        _sql(
             f"SELECT d.rowid, d.need_mask, d.latitude, d.longitude, {rank} AS rank {source} "
-            f"AND d.is_national = 0 AND d.latitude IS NOT NULL AND {where}{box}"
+            f"AND d.is_national = FALSE AND d.latitude IS NOT NULL AND {where}{box}"
         ),
         params,
     ).all()
@@ -193,12 +196,12 @@ def _local(session, match, where, params, need_mask, place, query) -> tuple[list
 
 
 def _national(session, match, where, params, need_mask) -> list[_Candidate]:
-    source, rank, extra = _source(match)
+    source, rank, extra = _source(session, match)
     need_sql = " AND (d.need_mask & :need_mask) != 0" if need_mask else ""
     rows = session.execute(
-        text(
+        _sql(
             f"SELECT d.rowid, d.need_mask, d.latitude, d.longitude, {rank} AS rank {source} "
-            f"AND d.is_national = 1 AND {where}{need_sql} ORDER BY {'rank' if match else 'd.name'} LIMIT :limit"
+            f"AND d.is_national = TRUE AND {where}{need_sql} ORDER BY {'rank' if match else 'd.name'} LIMIT :limit"
         ),
         {**params, **extra, "need_mask": need_mask, "limit": NATIONAL_LIMIT},
     ).all()
@@ -231,15 +234,15 @@ def _hits(session, cache: IndexCache, candidates: list[_Candidate], plan: TextPl
         return []
     by_rowid = {c.rowid: c for c in candidates}
     rows = session.execute(
-        text(
+        _sql(
             "SELECT d.rowid, d.service_id, d.name, d.organization, d.need_mask, d.is_national, d.is_demo, "
             "d.hours_pattern_id, s.assured_date, "
-            "EXISTS (SELECT 1 FROM phone p WHERE p.service_id = s.id AND p.verified = 0), "
-            "(SELECT p.number FROM phone p WHERE p.service_id = s.id ORDER BY p.verified DESC, p.rowid LIMIT 1) "
+            "EXISTS (SELECT 1 FROM phone p WHERE p.service_id = s.id AND p.verified = FALSE), "
+            "(SELECT p.number FROM phone p WHERE p.service_id = s.id ORDER BY p.verified DESC, CASE WHEN p.type = 'voice' THEN 0 ELSE 1 END, p.id LIMIT 1) "
             "FROM ketdir_search_doc d JOIN service s ON s.id = d.service_id "
-            "WHERE d.rowid IN (SELECT value FROM json_each(:ids))"
+            "WHERE d.rowid IN :ids"
         ),
-        {"ids": json.dumps(list(by_rowid))},
+        {"ids": list(by_rowid)},
     ).all()
     needs = need_types()
     found = {}

@@ -5,7 +5,25 @@ This module is the one place that knows the backend's full-text syntax. PostgreS
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
 from sqlalchemy import Engine
+
+class Alternatives(Protocol):
+    """One thing asked for (see ketdir.search.text_query.Group): any alternative matches."""
+
+    phrases: list[tuple[str, ...]]  # words or phrases matched whole
+    prefixes: list[str]  # words matched as prefixes
+
+
+@dataclass(frozen=True)
+class Match:
+    """A full-text match: the groups, and whether a service must match all of them or any."""
+
+    groups: Sequence[Alternatives]
+    mode: str = "all"  # "all" | "any"
+
 
 # Column order matters: bm25() weights below follow it.
 COLUMNS = ("name", "alternate_name", "organization", "needs_text", "description")
@@ -54,3 +72,30 @@ def rebuild(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
         conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+
+
+def _fts5_group(group: Alternatives) -> str:
+    # Words reach here as letters and digits only (ketdir.search.tokens), so quoting cannot be escaped.
+    parts = ['"' + " ".join(p) + '"' for p in group.phrases]
+    parts += [f'"{p}"*' for p in group.prefixes]
+    unique = list(dict.fromkeys(parts))
+    return unique[0] if len(unique) == 1 else "(" + " OR ".join(unique) + ")"
+
+
+def fts5_expression(match: Match) -> str:
+    joiner = " AND " if match.mode == "all" else " OR "
+    return joiner.join(_fts5_group(g) for g in match.groups)
+
+
+def match_source(dialect: str, match: Match) -> tuple[str, str, dict]:
+    """SQL for a text match on ketdir_search_doc d: (FROM ... WHERE ..., rank expression, parameters).
+
+    The rank is "lower is better" on every backend.
+    """
+    if dialect == "sqlite":
+        return (
+            "FROM search_fts JOIN ketdir_search_doc d ON d.rowid = search_fts.rowid WHERE search_fts MATCH :match",
+            "bm25(search_fts, " + ", ".join(str(w) for w in WEIGHTS) + ")",
+            {"match": fts5_expression(match)},
+        )
+    raise ValueError(f"Full-text search on {dialect} is not supported by this version of ketdir.")
