@@ -3,3 +3,31 @@ import os
 # Qt must run offscreen in tests; set before any QApplication exists.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KETDIR_NO_USER_SETTINGS", "1")
+
+
+# ---------------------------------------------------------------- database backends (tests/backends.py)
+import pytest  # noqa: E402
+
+from tests import backends  # noqa: E402
+
+
+@pytest.fixture(scope="module", params=backends.BACKENDS)
+def directory_url(request, tmp_path_factory):
+    """URL of a fresh, empty database for this test module, once per backend (SQLite file; a new database on
+    the PostgreSQL test server, dropped afterwards). Build into it with tests.factories.build(url, records)."""
+    with backends.database_url(request.param, tmp_path_factory.mktemp(request.param)) as url:
+        yield url
+
+
+@pytest.fixture(params=backends.BACKENDS)
+def db_url(request, tmp_path):
+    """Like directory_url, but a fresh database for each test (for tests that change the directory)."""
+    with backends.database_url(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh database on the PostgreSQL test server (PostgreSQL-only tests)."""
+    with backends.pg_database() as url:
+        yield url

@@ -45,7 +45,8 @@ def record(name: str, *, needs=(), postcode: str | None = None, lat=None, lon=No
     return rec
 
 
-def build(path: Path, records: list[dict]) -> Directory:
+def build(path: Path | str, records: list[dict]) -> Directory:
+    """A directory with these records at a file path or a database URL (see tests/backends.py)."""
     directory = open_directory(path, create=True)
     with directory.session() as s, s.begin():
         ensure_need_taxonomy(s)

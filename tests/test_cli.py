@@ -21,10 +21,9 @@ RECORDS = [
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cli") / "cli.db"
-    build(path, RECORDS).close()
-    return str(path)
+def db(directory_url):  # once on SQLite, once on the PostgreSQL test server
+    build(directory_url, RECORDS).close()
+    return directory_url
 
 
 def test_search_nearest_first_with_readings_and_national_apart(db, capsys):

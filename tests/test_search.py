@@ -41,8 +41,8 @@ RECORDS = [
 
 
 @pytest.fixture(scope="module")
-def session(tmp_path_factory):
-    directory = build(tmp_path_factory.mktemp("search") / "s.db", RECORDS)
+def session(directory_url):  # once on SQLite, once on the PostgreSQL test server
+    directory = build(directory_url, RECORDS)
     with directory.session() as s:
         yield s
     directory.close()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketdir import hours as hours_mod
-from ketdir.search.fuzzy import Vocabulary, load_vocabulary
+from ketdir.search.fuzzy import ServerVocabulary, Vocabulary, load_vocabulary
 from ketdir.store.index import GENERATION_KEY
 from ketdir.store.models import DatasetMeta, HoursPattern
 
@@ -21,7 +21,7 @@ class IndexCache:
     generation: str
     patterns: dict[int, hours_mod.Hours]
     _open_at: tuple[dt.datetime, list[int]] | None = None
-    _vocabulary: Vocabulary | None = None
+    _vocabulary: Vocabulary | ServerVocabulary | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def hours(self, pattern_id: int | None) -> hours_mod.Hours | None:
@@ -36,7 +36,7 @@ class IndexCache:
         self._open_at = (minute, ids)
         return ids
 
-    def vocabulary(self, session: Session) -> Vocabulary:
+    def vocabulary(self, session: Session) -> Vocabulary | ServerVocabulary:
         with self._lock:
             if self._vocabulary is None:
                 self._vocabulary = load_vocabulary(session)

@@ -2,33 +2,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from ketdir import hours as hours_mod
-from ketdir.geo import Gazetteer, Place, default_gazetteer, distance_miles, bounding_box
+from ketdir.geo import Gazetteer, Place, default_gazetteer
 from ketdir.needs import need_types
 from ketdir.search.cache import IndexCache, index_cache
+from ketdir.search.retrieve import Candidate, Filters, Found, Retriever, sql
 from ketdir.search.synonyms import synonyms
 from ketdir.search.text_query import TextPlan, plan_text
 from ketdir.search.types import Hit, OpenState, Query, Results
-from ketdir.store import fts
 
 STALE_AFTER = dt.timedelta(days=365)
 NATIONAL_LIMIT = 40
 FEW = 3  # fewer results than this: try the spelling fallback
-
-
-@dataclass
-class _Candidate:
-    rowid: int
-    need_mask: int
-    latitude: float | None
-    longitude: float | None
-    rank: float
-    distance: float | None = None
 
 
 def now_london() -> dt.datetime:
@@ -53,40 +41,48 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     plan = plan_text(query.text, synonyms(), needs, query.ignore_readings)
     if query.text.strip() and plan.empty:
         results.message = "Your search has no letters or numbers in it, so every service is shown."
-    where, params = _filters(query, cache, at)
-    need_mask = needs.mask(query.needs)
+    retriever = Retriever(session, _filters(query, cache, at))
 
-    def run(match: fts.Match | None, plan: TextPlan) -> tuple[list[_Candidate], list[_Candidate], int, dict[str, int]]:
-        local: list[_Candidate] = []
-        total = 0
-        counts: dict[str, int] = {}
+    def run(groups: list, mode: str) -> tuple[Found, Found]:
+        local = Found()
         if search_local:
-            local, total, counts = _local(session, match, where, params, need_mask, place, query)
-        national: list[_Candidate] = []
+            if place is not None:
+                local = retriever.near(groups, mode, place, query.radius_miles, query.limit)
+            elif groups:
+                local = retriever.ranked(groups, mode, False, query.limit)
+            else:
+                local = retriever.browse(False, query.limit)
+        national = Found()
         if query.include_national:
-            national = _national(session, match, where, params, need_mask)
-            if not national and match and len(plan.groups) > 1:
-                # A national line that covers part of the need ("ket" in "ket bladder") is still worth showing.
-                national = _national(session, fts.Match(plan.groups, "any"), where, params, need_mask)
-        return local, national, total, counts
+            if groups:
+                national = retriever.ranked(groups, mode, True, NATIONAL_LIMIT)
+                if not national.candidates and mode == "all" and len(groups) > 1:
+                    # A national line that covers part of the need ("ket" in "ket bladder") is still worth showing.
+                    national = retriever.ranked(groups, "any", True, NATIONAL_LIMIT)
+            else:
+                national = retriever.browse(True, NATIONAL_LIMIT)
+        return local, national
 
-    match = fts.Match(plan.groups, "all") if not plan.empty else None
-    local, national, total, counts = run(match, plan)
-    if match and total + len(national) < FEW:
+    local, national = run(plan.groups, "all")
+    mode = "all"
+    if plan.groups and local.total + national.total < FEW:
         corrected = _with_spelling(session, cache, plan, query)
         if corrected is not None:
-            c_local, c_national, c_total, c_counts = run(fts.Match(corrected.groups, "all"), corrected)
-            if c_total + len(c_national) > total + len(national):
-                local, national, total, counts, plan = c_local, c_national, c_total, c_counts, corrected
+            c_local, c_national = run(corrected.groups, "all")
+            if c_local.total + c_national.total > local.total + national.total:
+                local, national, plan = c_local, c_national, corrected
                 results.used_fuzzy = True
-        if total + len(national) == 0 and len(plan.groups) > 1:
-            local, national, total, counts = run(fts.Match(plan.groups, "any"), plan)
-            if total + len(national):
+        if local.total + national.total == 0 and len(plan.groups) > 1:
+            local, national = run(plan.groups, "any")
+            mode = "any"
+            if local.total + national.total:
                 results.message = "No service matched every word, so these match some of them."
     results.readings = plan.readings
-    results.total_local = total
-    results.need_counts = counts if query.with_counts else {}
-    hits = _hits(session, cache, [c for c in local[: query.limit]] + national, plan, place, at)
+    results.total_local = local.total
+    results.total_is_estimate = not local.exact
+    if query.with_counts and search_local:
+        results.need_counts = retriever.need_counts(plan.groups, mode, place, query.radius_miles)
+    hits = _hits(session, cache, local.candidates[: query.limit] + national.candidates[:NATIONAL_LIMIT], plan, at)
     results.local = [h for h in hits if not h.is_national]
     results.national = [h for h in hits if h.is_national]
     return results
@@ -110,110 +106,20 @@ def _resolve_place(query: Query, results: Results, gazetteer: Gazetteer | None) 
     return None, False
 
 
-def _filters(query: Query, cache: IndexCache, at: dt.datetime) -> tuple[str, dict]:
-    """SQL conditions on ketdir_search_doc d (without the need filter, which counts must not see)."""
+def _filters(query: Query, cache: IndexCache, at: dt.datetime) -> Filters:
+    """Conditions that tags cannot express (age, language, open now) as SQL on ketdir_search_doc d."""
     where: list[str] = []
     params: dict = {}
     if query.age is not None:
         where.append("(d.minimum_age IS NULL OR d.minimum_age <= :age) AND (d.maximum_age IS NULL OR d.maximum_age >= :age)")
         params["age"] = query.age
-    if query.free_only:
-        where.append("d.is_free = TRUE")
     if query.language:
         where.append("(' ' || d.languages || ' ') LIKE :lang")
         params["lang"] = f"% {query.language.lower().strip()} %"
     if query.open_now:
         where.append("d.hours_pattern_id IN :open_ids")
         params["open_ids"] = cache.open_pattern_ids(at) or [-1]
-    return (" AND ".join(where) or "1=1"), params
-
-
-def _source(session: Session, match: fts.Match | None) -> tuple[str, str, dict]:
-    """FROM/WHERE, rank expression (lower is better) and parameters for the text part of a query."""
-    if match:
-        return fts.match_source(session.get_bind().dialect.name, match)
-    return "FROM ketdir_search_doc d WHERE 1=1", "0", {}
-
-
-EXPANDING = ("open_ids", "ids")  # list parameters: "IN :ids"
-
-
-def _sql(statement: str):
-    names = [name for name in EXPANDING if f":{name}" in statement]
-    return text(statement).bindparams(*(bindparam(name, expanding=True) for name in names))
-
-
-def _local(session, match, where, params, need_mask, place, query) -> tuple[list[_Candidate], int, dict[str, int]]:
-    source, rank, extra = _source(session, match)
-    params = {**params, **extra}
-    if place is None:
-        need_sql = " AND (d.need_mask & :need_mask) != 0" if need_mask else ""
-        order = "rank" if match else "d.name"
-        rows = session.execute(
-            _sql(
-                f"SELECT d.rowid, d.need_mask, d.latitude, d.longitude, {rank} AS rank {source} "
-                f"AND d.is_national = FALSE AND {where}{need_sql} ORDER BY {order} LIMIT :limit"
-            ),
-            {**params, "need_mask": need_mask, "limit": query.limit},
-        ).all()
-        candidates = [_Candidate(*row) for row in rows]
-        total = len(candidates)
-        counts: dict[str, int] = {}
-        if total >= query.limit or query.with_counts:
-            masks = session.execute(
-                _sql(f"SELECT d.need_mask, count(*) {source} AND d.is_national = FALSE AND {where} GROUP BY d.need_mask"),
-                params,
-            ).all()
-            counts = _count_needs(masks)
-            total = sum(n for mask, n in masks if not need_mask or mask & need_mask)
-        return candidates, total, counts
-
-    box = ""
-    if query.radius_miles is not None:
-        min_lat, max_lat, min_lon, max_lon = bounding_box(place.latitude, place.longitude, query.radius_miles)
-        box = " AND d.latitude BETWEEN :min_lat AND :max_lat AND d.longitude BETWEEN :min_lon AND :max_lon"
-        params.update(min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
-    rows = session.execute(
-        _sql(
-            f"SELECT d.rowid, d.need_mask, d.latitude, d.longitude, {rank} AS rank {source} "
-            f"AND d.is_national = FALSE AND d.latitude IS NOT NULL AND {where}{box}"
-        ),
-        params,
-    ).all()
-    near: list[_Candidate] = []
-    for row in rows:
-        cand = _Candidate(*row)
-        cand.distance = distance_miles(place.latitude, place.longitude, cand.latitude, cand.longitude)
-        if query.radius_miles is None or cand.distance <= query.radius_miles:
-            near.append(cand)
-    counts = _count_needs([(c.need_mask, 1) for c in near]) if query.with_counts else {}
-    if need_mask:
-        near = [c for c in near if c.need_mask & need_mask]
-    best = min((c.rank for c in near), default=0.0)
-    # Strong matches (at least half as relevant as the best) nearest first, then the weaker ones.
-    near.sort(key=lambda c: (c.rank > best * 0.5 if best < 0 else False, c.distance))
-    return near, len(near), counts
-
-
-def _national(session, match, where, params, need_mask) -> list[_Candidate]:
-    source, rank, extra = _source(session, match)
-    need_sql = " AND (d.need_mask & :need_mask) != 0" if need_mask else ""
-    rows = session.execute(
-        _sql(
-            f"SELECT d.rowid, d.need_mask, d.latitude, d.longitude, {rank} AS rank {source} "
-            f"AND d.is_national = TRUE AND {where}{need_sql} ORDER BY {'rank' if match else 'd.name'} LIMIT :limit"
-        ),
-        {**params, **extra, "need_mask": need_mask, "limit": NATIONAL_LIMIT},
-    ).all()
-    return [_Candidate(*row) for row in rows]
-
-
-def _count_needs(mask_counts) -> dict[str, int]:
-    counts = {}
-    for need in need_types().all:
-        bit = 1 << need.bit
-        counts[need.code] = sum(n for mask, n in mask_counts if mask & bit)
-    return counts
+    return Filters(" AND ".join(where) or "1=1", params, frozenset(query.needs), query.free_only)
 
 
 def _with_spelling(session: Session, cache: IndexCache, plan: TextPlan, query: Query) -> TextPlan | None:
@@ -229,12 +135,12 @@ def _with_spelling(session: Session, cache: IndexCache, plan: TextPlan, query: Q
     return plan_text(query.text, synonyms(), need_types(), query.ignore_readings, corrections)
 
 
-def _hits(session, cache: IndexCache, candidates: list[_Candidate], plan: TextPlan, place, at) -> list[Hit]:
+def _hits(session, cache: IndexCache, candidates: list[Candidate], plan: TextPlan, at) -> list[Hit]:
     if not candidates:
         return []
     by_rowid = {c.rowid: c for c in candidates}
     rows = session.execute(
-        _sql(
+        sql(
             "SELECT d.rowid, d.service_id, d.name, d.organization, d.need_mask, d.is_national, d.is_demo, "
             "d.hours_pattern_id, s.assured_date, "
             "EXISTS (SELECT 1 FROM phone p WHERE p.service_id = s.id AND p.verified = FALSE), "
@@ -286,7 +192,7 @@ def _open_state(hours: hours_mod.Hours | None, at: dt.datetime) -> OpenState:
     return OpenState(is_open=st.is_open, text=st.text, known=st.known)
 
 
-def _why(plan: TextPlan, name: str, org: str, codes: tuple[str, ...], cand: _Candidate, open_state) -> tuple[str, ...]:
+def _why(plan: TextPlan, name: str, org: str, codes: tuple[str, ...], cand: Candidate, open_state) -> tuple[str, ...]:
     needs = need_types()
     reasons = []
     lowered = f"{name} {org}".lower()

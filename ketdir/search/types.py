@@ -73,6 +73,7 @@ class Results:
     place_message: str | None = None  # "near" could not be resolved: what happened and what to do
     message: str | None = None  # anything else the user should know (e.g. a query with no words)
     total_local: int = 0  # matches before the limit
+    total_is_estimate: bool = False  # very many matches: total_local is an estimate (say "about")
     need_counts: dict[str, int] = field(default_factory=dict)  # need code -> matching services
     used_fuzzy: bool = False
 

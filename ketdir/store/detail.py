@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ketdir import hours as hours_mod
 from ketdir.needs import TAXONOMY_NAME
 from ketdir.store.models import (
     Attribute,
@@ -21,6 +21,9 @@ from ketdir.store.models import (
     ServiceAtLocation,
     TaxonomyTerm,
 )
+
+if TYPE_CHECKING:
+    from ketdir.hours import Hours
 
 STALE_AFTER_MONTHS = 12
 FREE_WORDS = ("free", "no charge", "nhs")
@@ -63,7 +66,7 @@ class ServiceDetail:
     is_demo: bool = False
     assured_date: dt.date | None = None
     is_stale: bool = True
-    hours: hours_mod.Hours | None = None
+    hours: Hours | None = None
     source_url: str = ""
     transportation: str = ""
 
@@ -123,6 +126,8 @@ def _is_free(fees: str | None, amounts: list[float | None]) -> bool:
 
 def load_service_detail(session: Session, service_id: str, today: dt.date | None = None) -> ServiceDetail | None:
     """The service with this id as a ServiceDetail, or None if there is no such service."""
+    from ketdir import hours as hours_mod  # holidays tables load on first use, not at start-up
+
     today = today or dt.date.today()
     service = session.execute(
         select(Service)
@@ -206,7 +211,7 @@ def load_service_detail(session: Session, service_id: str, today: dt.date | None
             words = f"{words}: £{option.amount:.2f}" if words else f"£{option.amount:.2f}"
         if _clean(option.amount_description):
             words = f"{words} ({_clean(option.amount_description)})" if words else _clean(option.amount_description)
-        if words and words not in fees:
+        if words and not any(words.lower() in f.lower() for f in fees):
             fees.append(words)
 
     has_coords = any(loc.latitude is not None and loc.longitude is not None for loc in locations)

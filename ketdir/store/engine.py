@@ -5,20 +5,26 @@ message says what happened and what to do. Opening never changes a file it canno
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
+import shutil
 import sqlite3
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, select, text
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ketdir.paths import bundled_db
 from ketdir.store import fts
 from ketdir.store.models import Base, DatasetMeta
+import ketdir.team.models  # noqa: F401  (team tables belong to the same schema)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3  # = the Alembic head revision ("0003"); see ketdir/store/migrations
+MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -37,6 +43,11 @@ class Directory:
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password masked: the only form to show or log."""
+        return display_url(self.url)
 
     def session(self) -> Session:
         return self.sessions()
@@ -66,12 +77,49 @@ def _on_sqlite_connect(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def make_engine(url: str, *, read_only: bool = False) -> Engine:
+def display_url(url: str) -> str:
+    """Any database URL with its password masked (paths of SQLite files as they are)."""
+    path = _sqlite_path(url)
+    if path is not None:
+        return str(path)
+    from ketdir.team.credentials import display_url as masked
+
+    return masked(url)
+
+
+def make_engine(url: str, *, read_only: bool = False, pool_size: int | None = None) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 3})
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseProblem(f"“{display_url(url)}” is not a database URL (e.g. postgresql+psycopg://user@host/db).") from exc
+    connect_args: dict = {}
+    options: dict = {"pool_pre_ping": True}
+    if pool_size:
+        options.update(pool_size=pool_size, max_overflow=pool_size)
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        connect_args.update(connect_timeout=int(os.environ.get("KETDIR_CONNECT_TIMEOUT", "5")), application_name="ketdir")
+        if not parsed.password:
+            from ketdir.team.credentials import CredentialProblem, lookup_password
+
+            try:
+                password = lookup_password(parsed)
+            except CredentialProblem as exc:
+                raise DatabaseProblem(str(exc)) from exc
+            if password:
+                connect_args["password"] = password  # never put into the URL, so it is never shown
+    try:
+        return create_engine(parsed, connect_args=connect_args, **options)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise DatabaseProblem(
+            f"ketdir cannot talk to {parsed.get_backend_name()} databases ({exc}). Use a sqlite path or a "
+            "postgresql+psycopg:// URL."
+        ) from exc
 
 
 def _check_sqlite_file(path: Path, create: bool) -> None:
@@ -98,7 +146,7 @@ def _check_sqlite_file(path: Path, create: bool) -> None:
 
 def _translate(exc: Exception, url: str) -> DatabaseProblem:
     detail = str(getattr(exc, "orig", exc))
-    where = _sqlite_path(url) or url.split("@")[-1]
+    where = _sqlite_path(url) or _server_where(url)
     if "locked" in detail or "busy" in detail:
         return DatabaseProblem(
             f"The database {where} is locked by another program (perhaps another ketdir window or an import). "
@@ -110,13 +158,55 @@ def _translate(exc: Exception, url: str) -> DatabaseProblem:
             "or rebuild the bundled one with `ketdir build-db`."
         )
     if "password authentication failed" in detail:
-        return DatabaseProblem(f"The server at {where} refused the user name or password. Check them and try again.")
-    if "could not connect" in detail or "Connection refused" in detail or "could not translate host" in detail:
+        return DatabaseProblem(
+            f"The server at {where} refused the user name or password. Check them and try again (save a new "
+            "password with `ketdir --db URL login`)."
+        )
+    if "no password supplied" in detail or "fe_sendauth" in detail:
+        return DatabaseProblem(
+            f"The server at {where} needs a password. Save it once with `ketdir --db URL login` (it goes to your "
+            "system keyring or a ~/.pgpass file only you can read, never into settings)."
+        )
+    if "does not exist" in detail and "database" in detail:
+        name = _url_part(url, "database") or "?"
+        return DatabaseProblem(
+            f"The server at {where} has no database called “{name}”. Ask its administrator to create it "
+            f"(createdb {name}), then fill it with `ketdir import` or `ketdir bundle import`."
+        )
+    if "does not exist" in detail and "role" in detail:
+        return DatabaseProblem(f"The server at {where} does not know the user “{_url_part(url, 'username')}”. "
+                               "Check the user name in the address.")
+    if any(s in detail for s in ("could not connect", "Connection refused", "could not translate host",
+                                  "timeout expired", "No route to host", "Name or service not known",
+                                  "Network is unreachable", "connection failed")):
         return DatabaseProblem(
             f"Cannot reach the database server at {where}. Check the address and your network, or work offline "
             "with a local copy."
         )
-    return DatabaseProblem(f"Cannot open the database {where}: {detail}")
+    return DatabaseProblem(f"Cannot open the database {where}: {_mask_text(detail, url)}")
+
+
+def _url_part(url: str, part: str) -> str | None:
+    try:
+        return getattr(make_url(url), part)
+    except ArgumentError:
+        return None
+
+
+def _server_where(url: str) -> str:
+    """host:port/database (no user, no password) for messages about a server."""
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        return display_url(url)
+    if not u.host and not u.database:
+        return display_url(url)
+    return f"{u.host or 'localhost'}{':' + str(u.port) if u.port else ''}/{u.database or ''}"
+
+
+def _mask_text(detail: str, url: str) -> str:
+    password = _url_part(url, "password")
+    return detail.replace(str(password), "***") if password else detail
 
 
 def read_schema_version(engine: Engine) -> int | None:
@@ -136,6 +226,7 @@ def open_directory(db: str | os.PathLike | None = None, *, create: bool = False)
         _check_sqlite_file(path, create)
     is_new = path is not None and not path.exists()
     engine = make_engine(url)
+    shown = path or display_url(url)
     try:
         with engine.connect() as conn:
             if engine.dialect.name == "sqlite":
@@ -152,7 +243,7 @@ def open_directory(db: str | os.PathLike | None = None, *, create: bool = False)
     except DatabaseProblem:
         engine.dispose()
         raise
-    except (OperationalError, DatabaseError, sqlite3.DatabaseError) as exc:
+    except (OperationalError, DatabaseError, InterfaceError, sqlite3.DatabaseError) as exc:
         engine.dispose()
         raise _translate(exc, url) from exc
 
@@ -160,19 +251,29 @@ def open_directory(db: str | os.PathLike | None = None, *, create: bool = False)
         if tables and not create:
             engine.dispose()
             raise DatabaseProblem(
-                f"{path or url} is a database, but not a ketdir one (it has no ketdir tables). Choose a ketdir "
+                f"{shown} is a database, but not a ketdir one (it has no ketdir tables). Choose a ketdir "
                 "database file. Nothing was changed."
             )
         if not create and not tables:
             engine.dispose()
-            raise DatabaseProblem(f"{path or url} is empty. Run `ketdir build-db` or import a directory into it.")
-        _create_schema(engine)
+            raise DatabaseProblem(f"{shown} is empty. Run `ketdir build-db` or import a directory into it.")
+        try:
+            _create_schema(engine)
+        except (OperationalError, DatabaseError) as exc:
+            engine.dispose()
+            raise _translate(exc, url) from exc
     elif version > SCHEMA_VERSION:
         engine.dispose()
         raise DatabaseProblem(
-            f"{path or url} was made by a newer version of ketdir (schema {version}; this version reads up to "
+            f"{shown} was made by a newer version of ketdir (schema {version}; this version reads up to "
             f"{SCHEMA_VERSION}). Update ketdir to open it. Nothing was changed."
         )
+    elif version < SCHEMA_VERSION:
+        try:
+            upgrade(engine, url, version)
+        except BaseException:
+            engine.dispose()
+            raise
     if engine.dialect.name == "sqlite":
         try:
             with engine.connect() as conn:
@@ -186,8 +287,128 @@ def open_directory(db: str | os.PathLike | None = None, *, create: bool = False)
 def _create_schema(engine: Engine) -> None:
     Base.metadata.create_all(engine)
     fts.create(engine)
-    with Session(engine) as s, s.begin():
-        s.merge(DatasetMeta(key="schema_version", value=str(SCHEMA_VERSION)))
+    with engine.begin() as conn:
+        _alembic(conn, "stamp", "head")
+        with Session(conn) as s:
+            s.merge(DatasetMeta(key="schema_version", value=str(SCHEMA_VERSION)))
+            s.flush()
+
+
+# ---------------------------------------------------------------- schema upgrades (Alembic)
+
+
+def _alembic(conn, command_name: str, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    getattr(command, command_name)(cfg, revision)
+
+
+def backup_dir() -> Path:
+    """Where backups of server databases go before an upgrade ($KETDIR_BACKUP_DIR overrides)."""
+    if os.environ.get("KETDIR_BACKUP_DIR"):
+        return Path(os.environ["KETDIR_BACKUP_DIR"])
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("ketdir")) / "backups"
+
+
+def _stamp() -> str:
+    return dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def backup_sqlite(path: Path, version: int) -> Path:
+    """A consistent copy of the file (WAL included) beside it: NAME.schemaN-backup-TIME.db."""
+    target = path.with_name(f"{path.stem}.schema{version}-backup-{_stamp()}{path.suffix or '.db'}")
+    try:
+        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            dst = sqlite3.connect(target)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except (OSError, sqlite3.Error) as exc:
+        target.unlink(missing_ok=True)
+        raise DatabaseProblem(
+            f"{path} uses an older ketdir schema ({version}) and must be upgraded, but a backup could not be "
+            f"written beside it ({exc}). Nothing was changed. Make the folder writable, or copy the file "
+            "somewhere writable and open the copy."
+        ) from exc
+    return target
+
+
+def backup_postgres(url: str, version: int) -> Path:
+    """pg_dump (custom format) of the server database into backup_dir(); DatabaseProblem if it cannot."""
+    u = make_url(url)
+    pg_dump = shutil.which("pg_dump")
+    advice = (
+        f"The database {_server_where(url)} uses an older ketdir schema ({version}) and must be upgraded to "
+        f"{SCHEMA_VERSION} before ketdir can use it. Nothing was changed. Back it up first (e.g. `pg_dump -Fc "
+        f"-h {u.host or 'localhost'} -U {u.username or 'USER'} -f ketdir.dump {u.database}`), then run "
+        "`ketdir --db URL db upgrade --backup-done`."
+    )
+    if not pg_dump:
+        raise DatabaseProblem(advice + " (ketdir backs up by itself when pg_dump is installed.)")
+    folder = backup_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{u.database}.schema{version}-backup-{_stamp()}.dump"
+    env = dict(os.environ)
+    password = u.password or _saved_password(u)
+    if password:
+        env["PGPASSWORD"] = str(password)  # the environment, never the command line (ps shows that)
+    args = [pg_dump, "-Fc", "-f", str(target), "-h", u.host or "localhost", "-d", u.database or ""]
+    if u.port:
+        args += ["-p", str(u.port)]
+    if u.username:
+        args += ["-U", u.username]
+    try:
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=3600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        target.unlink(missing_ok=True)
+        raise DatabaseProblem(advice + f" (pg_dump failed: {exc})") from exc
+    if done.returncode != 0:
+        target.unlink(missing_ok=True)
+        reason = (done.stderr.strip().splitlines() or ["unknown error"])[-1]
+        raise DatabaseProblem(advice + f" (pg_dump failed: {_mask_text(reason, url)})")
+    return target
+
+
+def _saved_password(u) -> str | None:
+    from ketdir.team.credentials import CredentialProblem, lookup_password
+
+    try:
+        return lookup_password(u)
+    except CredentialProblem:
+        return None
+
+
+def upgrade(engine: Engine, url: str, version: int, *, backup: bool = True) -> Path | None:
+    """Back the database up, then bring it to SCHEMA_VERSION with Alembic. Returns the backup's path."""
+    saved = None
+    if backup:
+        path = _sqlite_path(url)
+        saved = backup_sqlite(path, version) if path is not None else backup_postgres(url, version)
+    try:
+        with engine.begin() as conn:
+            if "alembic_version" not in set(inspect(conn).get_table_names()):
+                _alembic(conn, "stamp", f"{version:04d}")  # made before Alembic: schema N is revision 000N
+            _alembic(conn, "upgrade", "head")
+            with Session(conn) as s:
+                s.merge(DatasetMeta(key="schema_version", value=str(SCHEMA_VERSION)))
+                s.flush()
+    except (OperationalError, DatabaseError) as exc:
+        kept = f" The backup made before it is {saved}." if saved else ""
+        raise DatabaseProblem(
+            f"Upgrading {display_url(url)} from schema {version} failed: {_mask_text(str(getattr(exc, 'orig', exc)), url)}. "
+            f"The upgrade was rolled back.{kept}"
+        ) from exc
+    return saved
 
 
 def set_meta(session: Session, key: str, value: str) -> None:

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from ketdir import hours as hours_mod
 from ketdir.needs import TAXONOMY_NAME, need_types
+from ketdir.store import fts
+from ketdir.store.tags import tags_for
 from ketdir.store.models import (
     Attribute,
     CostOption,
@@ -68,13 +70,16 @@ def _chunks(ids: list[str]) -> Iterable[list[str]]:
         yield ids[i : i + BATCH]
 
 
-def refresh(session: Session, service_ids: Iterable[str]) -> int:
+def refresh(session: Session, service_ids: Iterable[str], *, _vocabulary: bool = True) -> int:
     """Rebuild the search rows of these services (deleting rows of retired or removed ones)."""
+    # Rows go in the order given: refresh_all passes the most recently checked first, and search takes the
+    # first matches in row order when a word matches too many services to rank them all.
+    service_ids = list(dict.fromkeys(service_ids))
     needs = need_types()
     need_terms = _need_terms(session)
     patterns = _PatternIds(session)
     count = 0
-    for chunk in _chunks(sorted(set(service_ids))):
+    for chunk in _chunks(service_ids):
         session.execute(delete(SearchDoc).where(SearchDoc.service_id.in_(chunk)))
         services = session.execute(
             select(
@@ -126,17 +131,20 @@ def refresh(session: Session, service_ids: Iterable[str]) -> int:
                 langs[sid].append(code.lower())
 
         docs = []
-        for service in services:
+        position = {sid: i for i, sid in enumerate(chunk)}
+        for service in sorted(services, key=lambda s: position[s.id]):
             codes = sorted(codes_of.get(service.id, ()))
             need_words = []
             for code in codes:
                 need = needs.get(code)
                 if need:
-                    need_words += [need.token, need.label, *need.keywords]
+                    need_words += [need.label, *need.keywords]
             hours = hours_mod.from_schedules(
                 schedules.get(service.id, []), bank_holidays=service.bank_holidays, nation=service.nation
             )
             lat, lon = coords.get(service.id, (None, None))
+            is_national = service.id in has_area and service.id not in coords
+            is_free = _is_free(service.fees_description, amounts.get(service.id, []))
             docs.append(
                 dict(
                     service_id=service.id,
@@ -146,20 +154,26 @@ def refresh(session: Session, service_ids: Iterable[str]) -> int:
                     organization=service.org_name or "",
                     needs_text=" ".join(need_words),
                     need_mask=needs.mask(codes),
-                    is_national=service.id in has_area and service.id not in coords,
+                    is_national=is_national,
                     is_demo=bool(service.is_demo),
-                    is_free=_is_free(service.fees_description, amounts.get(service.id, [])),
+                    is_free=is_free,
                     minimum_age=service.minimum_age,
                     maximum_age=service.maximum_age,
                     latitude=lat,
                     longitude=lon,
                     hours_pattern_id=patterns.get(hours_mod.encode(hours)) if hours.known else None,
                     languages=" ".join(sorted(set(langs.get(service.id, [])))),
+                    tags=tags_for(
+                        need_tokens=[needs.get(c).token for c in codes if needs.get(c)],
+                        national=is_national, free=is_free, lat=lat, lon=lon,
+                    ),
                 )
             )
         if docs:
             session.execute(insert(SearchDoc), docs)
         count += len(docs)
+    if _vocabulary:
+        fts.refresh_vocabulary(session, service_ids)
     session.merge(DatasetMeta(key=GENERATION_KEY, value=new_id()))
     session.flush()
     return count
@@ -168,5 +182,11 @@ def refresh(session: Session, service_ids: Iterable[str]) -> int:
 def refresh_all(session: Session) -> int:
     """Rebuild every search row (after an import or build)."""
     session.execute(delete(SearchDoc))
-    ids = list(session.execute(select(Service.id)).scalars())
-    return refresh(session, ids)
+    ids = list(
+        session.execute(
+            select(Service.id).order_by(Service.assured_date.desc().nulls_last(), Service.name, Service.id)
+        ).scalars()
+    )
+    count = refresh(session, ids, _vocabulary=False)
+    fts.refresh_vocabulary(session)  # every word, exact counts
+    return count

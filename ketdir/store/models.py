@@ -11,6 +11,7 @@ import uuid
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -317,27 +318,60 @@ class ChangeHistory(Base):
     new_value: Mapped[str | None] = mapped_column(Text)
 
 
+#: The only values a referral's channel and outcome can take (the tables refuse others).
+REFERRAL_CHANNELS = ("phone", "outreach", "other")
+REFERRAL_OUTCOMES = ("referred", "details-given", "declined", "no-service")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 class ReferralLog(Base):
-    """An anonymous referral: no names, phone numbers, free text or full postcodes, by construction."""
+    """An anonymous referral: no names, phone numbers, free text or full postcodes, by construction.
+
+    Every column is a time, a short code from a fixed set, or a postcode district (at most 4 characters,
+    no space: a full postcode cannot fit). Write through ketdir.referral.log.log_referral, which checks
+    each value; the CHECK constraints refuse the rest even to raw SQL.
+    """
 
     __tablename__ = "ketdir_referral"
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
-    logged_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    logged_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # rounded down to the hour
     district: Mapped[str | None] = mapped_column(String(4))  # outcode only, e.g. "SE1"
     channel: Mapped[str] = mapped_column(String(16))  # phone, outreach, other
-    outcome: Mapped[str | None] = mapped_column(String(16))  # referred, declined, unknown ...
+    outcome: Mapped[str | None] = mapped_column(String(16))  # REFERRAL_OUTCOMES, or NULL: not known
+
+    __table_args__ = (
+        CheckConstraint(
+            "district IS NULL OR (length(district) BETWEEN 2 AND 4 AND district NOT LIKE '% %' "
+            "AND district = upper(district))",
+            name="ck_referral_district_outcode",
+        ),
+        CheckConstraint(_in("channel", REFERRAL_CHANNELS), name="ck_referral_channel"),
+        CheckConstraint(f"outcome IS NULL OR {_in('outcome', REFERRAL_OUTCOMES)}", name="ck_referral_outcome"),
+    )
 
 
 class ReferralService(Base):
     __tablename__ = "ketdir_referral_service"
     referral_id: Mapped[str] = mapped_column(ForeignKey("ketdir_referral.id", ondelete="CASCADE"), primary_key=True)
-    service_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # a service's id (checked on logging)
+
+    __table_args__ = (
+        CheckConstraint("length(service_id) <= 64 AND service_id NOT LIKE '% %'", name="ck_referral_service_id"),
+    )
 
 
 class ReferralNeed(Base):
     __tablename__ = "ketdir_referral_need"
     referral_id: Mapped[str] = mapped_column(ForeignKey("ketdir_referral.id", ondelete="CASCADE"), primary_key=True)
-    need: Mapped[str] = mapped_column(String(32), primary_key=True)
+    need: Mapped[str] = mapped_column(String(32), primary_key=True)  # a need-type code, e.g. "chemsex"
+
+    __table_args__ = (
+        CheckConstraint("length(need) <= 32 AND need NOT LIKE '% %' AND need = lower(need)",
+                        name="ck_referral_need_code"),
+    )
 
 
 class HoursPattern(Base):
@@ -373,9 +407,11 @@ class SearchDoc(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     hours_pattern_id: Mapped[int | None] = mapped_column(ForeignKey("ketdir_hours_pattern.id"))
     languages: Mapped[str] = mapped_column(Text, default="")  # space-separated codes
+    tags: Mapped[str] = mapped_column(Text, default="")  # filter tags (ketdir.store.tags), indexed, never ranked
 
     __table_args__ = (
         Index("ix_search_doc_geo", "latitude", "longitude"),
         Index("ix_search_doc_hours", "hours_pattern_id"),
+        Index("ix_search_doc_name", "name"),
         UniqueConstraint("service_id", name="uq_search_doc_service"),
     )

@@ -1,0 +1,14 @@
+"""What Alembic compares: the models' tables, not the full-text structures ketdir.store.fts makes."""
+from __future__ import annotations
+
+_FTS_TABLES = {"search_fts", "search_vocab", "ketdir_vocab", "alembic_version"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    if type_ == "table" and (name in _FTS_TABLES or (name or "").startswith("search_fts_")):
+        return False
+    if type_ == "column" and name == "tsv":
+        return False
+    if type_ == "index" and name in ("ix_search_doc_tsv", "ix_vocab_trgm"):
+        return False
+    return True

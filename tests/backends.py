@@ -1,0 +1,77 @@
+"""The two database backends for tests: SQLite files and databases on a real PostgreSQL server.
+
+The server is named by KETDIR_TEST_PG_URL (an admin URL, e.g. the one `scripts/test-postgres start` prints;
+`./test` starts that server and sets it). Without it, PostgreSQL tests fail in CI (CI=true) and are skipped
+with the reason on a developer's machine — they never pass silently.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from typing import Iterator
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+BACKENDS = ("sqlite", "postgresql")
+ENV = "KETDIR_TEST_PG_URL"
+
+
+def pg_admin_url() -> str:
+    """The admin URL, or fail (CI) / skip (elsewhere) with the reason."""
+    url = os.environ.get(ENV)
+    if url:
+        return url
+    reason = (f"{ENV} is not set: no PostgreSQL server for this test. Run ./test (it starts one), or "
+              f"`export {ENV}=$(scripts/test-postgres start)`.")
+    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def _admin_engine(url: str):
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT", pool_size=1)
+
+
+def create_pg_database(prefix: str = "ketdir_t") -> str:
+    """A new, empty database on the test server; returns its URL (same user and password)."""
+    admin = pg_admin_url()
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    engine = _admin_engine(admin)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        engine.dispose()
+    return make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(url: str) -> None:
+    name = make_url(url).database
+    engine = _admin_engine(pg_admin_url())
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def pg_database(prefix: str = "ketdir_t") -> Iterator[str]:
+    url = create_pg_database(prefix)
+    try:
+        yield url
+    finally:
+        drop_pg_database(url)
+
+
+@contextlib.contextmanager
+def database_url(backend: str, folder, name: str = "directory") -> Iterator[str]:
+    """A URL for a new, not yet created directory database on this backend."""
+    if backend == "sqlite":
+        yield "sqlite:///" + str(folder / f"{name}.db")
+    else:
+        with pg_database() as url:
+            yield url
