@@ -134,7 +134,7 @@ class Retriever:
         return Found([Candidate(*row) for row in rows], total, exact=True)
 
     def near(self, groups: list[Group], mode: str, place: Place, radius: float | None, limit: int) -> Found:
-        """Local matches within the radius of a place, nearest first (strong matches before weak ones)."""
+        """Local matches within the radius of a place, nearest first."""
         radius = radius if radius is not None else 600.0  # the whole UK
         match = self._near_match(groups, mode, place, radius)
         total = self.count(match)
@@ -144,9 +144,8 @@ class Retriever:
             total = len(found)
         else:
             found, total, exact = self._nearest_of_many(groups, mode, place, radius, total, limit)
-        best = min((c.rank for c in found), default=0.0)
-        # Strong matches (at least half as relevant as the best) nearest first, then the weaker ones.
-        found.sort(key=lambda c: (c.rank > best * 0.5 if best < 0 else False, c.distance, c.rowid))
+        # Every candidate matches the words; with a place, people want the nearest first (relevance breaks ties).
+        found.sort(key=lambda c: (c.distance, c.rank, c.rowid))
         return Found(found, total, exact)
 
     def _near_match(self, groups: list[Group], mode: str, place: Place, radius: float) -> fts.Match:
