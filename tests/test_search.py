@@ -188,3 +188,24 @@ def test_any_typed_text_is_safe(session, text):
                 max_size=8))
 def test_fts_operator_soup_is_safe(session, parts):
     search(session, Query(text="".join(parts), near="SE1", at=TUESDAY_2PM))
+
+
+def test_many_matches_near_a_place_are_bounded_and_nearest_first(tmp_path, monkeypatch):
+    """More matches than the engine reads at once (POSITIONS): it narrows the circle, still nearest first,
+    and reports an estimated total; many services at one spot cannot make it loop."""
+    from ketdir.search import retrieve
+
+    monkeypatch.setattr(retrieve, "POSITIONS", 4)
+    records = [record(f"Crowded Clinic {i}", needs=["sexual-health"], lat=51.5, lon=-0.1,
+                      description="Sexual health clinic.") for i in range(8)]
+    records += [record(f"Ring Clinic {i}", needs=["sexual-health"], lat=51.5 + 0.01 * (i + 1), lon=-0.1,
+                       description="Sexual health clinic.") for i in range(8)]
+    directory = build(tmp_path / "crowded.db", records)
+    with directory.session() as s:
+        res = search(s, Query(text="clinic", near="51.5,-0.1", radius_miles=10, limit=3, at=TUESDAY_2PM))
+        assert len(res.local) == 3 and all(h.name.startswith("Crowded") for h in res.local)
+        assert res.total_is_estimate and res.total_local >= 3
+        wide = search(s, Query(text="clinic", near="51.5,-0.1", radius_miles=10, limit=12, at=TUESDAY_2PM))
+        distances = [h.distance_miles for h in wide.local]
+        assert distances == sorted(distances)
+    directory.close()

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ketdir import hours as hours_mod
 from ketdir.geo import Gazetteer, Place, default_gazetteer
 from ketdir.needs import need_types
 from ketdir.search.cache import IndexCache, index_cache
-from ketdir.search.retrieve import Candidate, Filters, Found, Retriever, sql
+from ketdir.search.retrieve import Candidate, Filters, Found, Retriever
 from ketdir.search.synonyms import synonyms
 from ketdir.search.text_query import TextPlan, plan_text
 from ketdir.search.types import Hit, OpenState, Query, Results
+from ketdir.store import fts
 
 STALE_AFTER = dt.timedelta(days=365)
 NATIONAL_LIMIT = 40
@@ -41,7 +43,8 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     plan = plan_text(query.text, synonyms(), needs, query.ignore_readings)
     if query.text.strip() and plan.empty:
         results.message = "Your search has no letters or numbers in it, so every service is shown."
-    retriever = Retriever(session, _filters(query, cache, at))
+    dialect = session.get_bind().dialect.name
+    retriever = Retriever(session, _filters(query, cache, at, dialect))
 
     def run(groups: list, mode: str) -> tuple[Found, Found]:
         local = Found()
@@ -106,7 +109,7 @@ def _resolve_place(query: Query, results: Results, gazetteer: Gazetteer | None) 
     return None, False
 
 
-def _filters(query: Query, cache: IndexCache, at: dt.datetime) -> Filters:
+def _filters(query: Query, cache: IndexCache, at: dt.datetime, dialect: str) -> Filters:
     """Conditions that tags cannot express (age, language, open now) as SQL on ketdir_search_doc d."""
     where: list[str] = []
     params: dict = {}
@@ -117,8 +120,9 @@ def _filters(query: Query, cache: IndexCache, at: dt.datetime) -> Filters:
         where.append("(' ' || d.languages || ' ') LIKE :lang")
         params["lang"] = f"% {query.language.lower().strip()} %"
     if query.open_now:
-        where.append("d.hours_pattern_id IN :open_ids")
-        params["open_ids"] = cache.open_pattern_ids(at) or [-1]
+        condition, params["open_ids"] = fts.id_list(dialect, "d.hours_pattern_id", "open_ids",
+                                                    cache.open_pattern_ids(at) or [-1])
+        where.append(condition)
     return Filters(" AND ".join(where) or "1=1", params, frozenset(query.needs), query.free_only)
 
 
@@ -139,16 +143,17 @@ def _hits(session, cache: IndexCache, candidates: list[Candidate], plan: TextPla
     if not candidates:
         return []
     by_rowid = {c.rowid: c for c in candidates}
+    in_ids, ids = fts.id_list(session.get_bind().dialect.name, "d.rowid", "ids", by_rowid)
     rows = session.execute(
-        sql(
+        text(
             "SELECT d.rowid, d.service_id, d.name, d.organization, d.need_mask, d.is_national, d.is_demo, "
             "d.hours_pattern_id, s.assured_date, "
             "EXISTS (SELECT 1 FROM phone p WHERE p.service_id = s.id AND p.verified = FALSE), "
             "(SELECT p.number FROM phone p WHERE p.service_id = s.id ORDER BY p.verified DESC, CASE WHEN p.type = 'voice' THEN 0 ELSE 1 END, p.id LIMIT 1) "
             "FROM ketdir_search_doc d JOIN service s ON s.id = d.service_id "
-            "WHERE d.rowid IN :ids"
+            f"WHERE {in_ids}"
         ),
-        {"ids": list(by_rowid)},
+        {"ids": ids},
     ).all()
     needs = need_types()
     found = {}

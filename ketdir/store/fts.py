@@ -5,6 +5,7 @@ This module is the one place that knows the backend's full-text syntax.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Iterable, Protocol, Sequence
 
@@ -122,6 +123,13 @@ def fts5_expression(match: Match) -> str:
     parts = [f"({words})"] if words and match.required else ([words] if words else [])
     parts += [_fts5_group(g) for g in match.required]
     return " AND ".join(parts)
+
+
+def id_list(dialect: str, column: str, param: str, ids) -> tuple[str, object]:
+    """A condition "column is one of ids" with ONE bound parameter (thousands of ids stay cheap)."""
+    if dialect == "postgresql":
+        return f"{column} = ANY(:{param})", list(ids)
+    return f"{column} IN (SELECT value FROM json_each(:{param}))", json.dumps(list(ids))
 
 
 def count_source(dialect: str, match: Match) -> tuple[str, dict]:

@@ -13,7 +13,7 @@ LOCAL = "xlocal"
 NATIONAL = "xnational"
 FREE = "xfree"
 
-PREFIXES = ("xneed", LOCAL, NATIONAL, FREE, "xgf", "xgc")  # every tag starts with one of these
+PREFIXES = ("xneed", LOCAL, NATIONAL, FREE, "xgs", "xgf", "xgc")  # every tag starts with one of these
 
 
 def not_a_tag(column: str) -> str:
@@ -21,10 +21,13 @@ def not_a_tag(column: str) -> str:
     return " AND ".join(f"{column} NOT LIKE '{prefix}%'" for prefix in PREFIXES)
 
 
-# Two grid sizes: fine cells (~3.5 miles) for everyday radii, coarse (~17 miles) for wide ones.
+# Three grid sizes: small cells (~0.9 mile) for crowded city centres, fine (~3.5 miles) for everyday
+# radii, coarse (~17 miles) for wide ones. A query uses the smallest size that needs few cells.
+SMALL = ("xgs", 0.0125, 0.02)
 FINE = ("xgf", 0.05, 0.08)
 COARSE = ("xgc", 0.25, 0.40)
-MAX_CELLS = 64  # more fine cells than this in a query: use coarse cells
+GRIDS = (SMALL, FINE, COARSE)
+MAX_CELLS = 64
 
 
 def _num(value: int) -> str:
@@ -38,19 +41,18 @@ def _cell(grid: tuple[str, float, float], lat: float, lon: float) -> str:
 
 def cells_of(lat: float, lon: float) -> list[str]:
     """The cell tags of a point (one per grid size)."""
-    return [_cell(FINE, lat, lon), _cell(COARSE, lat, lon)]
+    return [_cell(grid, lat, lon) for grid in GRIDS]
 
 
 def cells_covering(min_lat: float, max_lat: float, min_lon: float, max_lon: float) -> list[str]:
-    """Cell tags whose cells together cover a bounding box (fine if few enough, else coarse)."""
-    def cells(grid: tuple[str, float, float]) -> list[str]:
+    """Cell tags whose cells together cover a bounding box: the smallest grid that needs few cells."""
+    for grid in GRIDS:
         prefix, dlat, dlon = grid
         rows = range(math.floor(min_lat / dlat), math.floor(max_lat / dlat) + 1)
         cols = range(math.floor(min_lon / dlon), math.floor(max_lon / dlon) + 1)
-        return [f"{prefix}{_num(r)}x{_num(c)}" for r in rows for c in cols]
-
-    fine = cells(FINE)
-    return fine if len(fine) <= MAX_CELLS else cells(COARSE)
+        if len(rows) * len(cols) <= MAX_CELLS or grid is GRIDS[-1]:
+            return [f"{prefix}{_num(r)}x{_num(c)}" for r in rows for c in cols]
+    return []
 
 
 def tags_for(*, need_tokens: list[str], national: bool, free: bool, lat: float | None, lon: float | None) -> str:
