@@ -16,7 +16,7 @@ from ketdir.paths import bundled_db
 
 # Packages that add their own subcommands: each module has register(subparsers), which adds parsers
 # with set_defaults(handler=function(args) -> int). Missing modules are skipped.
-COMMAND_MODULES = ("ketdir.interop.commands", "ketdir.health.commands", "ketdir.referral.commands",
+COMMAND_MODULES = ("ketdir.interop.commands", "ketdir.health.commands", "ketdir.editing.commands", "ketdir.referral.commands",
                    "ketdir.team.commands")
 
 

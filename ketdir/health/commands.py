@@ -1,0 +1,82 @@
+"""`ketdir check`: the data-health report on the command line.
+
+    ketdir check [--stale-months N] [--csv FILE] [--only CHECK[,CHECK]] [--today YYYY-MM-DD]
+
+Findings are a report, not a failure: the exit status is 0 whenever the checks ran, 1 when the
+database (or the CSV file) could not be used, 2 for bad options.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+from ketdir.health.model import CHECKS
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "check",
+        help="data health: stale records, bad phone numbers and postcodes, duplicates ...",
+        description="Check the directory's data and report what needs fixing. Checks: "
+        + "; ".join(f"{c.code} ({c.label.lower()})" for c in CHECKS) + ".",
+    )
+    p.add_argument("--stale-months", type=int, default=12, metavar="N",
+                   help="a record no person has checked for N months is stale (default 12)")
+    p.add_argument("--csv", metavar="FILE", help="write every finding to this CSV file (- for standard output)")
+    p.add_argument("--only", action="append", metavar="CHECK",
+                   help="run only this check (repeat or comma-separate): " + ", ".join(c.code for c in CHECKS))
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="check as of this date (default: today)")
+    p.add_argument("--summary", action="store_true", help="print only the summary counts, not the table")
+    p.set_defaults(handler=run_check_command)
+
+
+def _today(value: str | None) -> dt.date:
+    from ketdir.cli import UsageProblem
+
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageProblem(f"--today “{value}” is not a date; use YYYY-MM-DD, e.g. --today 2026-11-25") from None
+
+
+def run_check_command(args: argparse.Namespace) -> int:
+    from ketdir.cli import UsageProblem
+    from ketdir.health.output import report_summary, report_table, write_csv
+    from ketdir.health.run import normalise_checks, run_checks
+    from ketdir.store.engine import open_directory
+
+    if args.stale_months is None or args.stale_months < 1:
+        raise UsageProblem("--stale-months must be a whole number of months, 1 or more")
+    try:
+        only = normalise_checks(args.only)
+    except ValueError as exc:
+        raise UsageProblem(str(exc)) from None
+    today = _today(args.today)
+
+    directory = open_directory(args.db)
+    try:
+        with directory.session() as session:
+            report = run_checks(session, today, args.stale_months, only=only)
+    finally:
+        directory.close()
+
+    if args.csv == "-":
+        write_csv(report.findings, sys.stdout)
+        print(report_summary(report), file=sys.stderr)
+        return 0
+    if args.csv:
+        try:
+            count = write_csv(report.findings, args.csv)
+        except OSError as exc:
+            print(f"ketdir: could not write {args.csv}: {exc.strerror or exc}. Choose another file or folder; "
+                  "nothing was written.", file=sys.stderr)
+            return 1
+        print(f"Wrote {count:,} finding{'s' if count != 1 else ''} to {args.csv}.")
+    elif not args.summary and report.findings:
+        print(report_table(report.findings))
+        print()
+    print(report_summary(report))
+    return 0

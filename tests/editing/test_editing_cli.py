@@ -1,0 +1,52 @@
+"""`ketdir verify / retire / history` (registered through ketdir.editing.commands)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+
+import pytest
+from edit_helpers import EXISTING, EXISTING_ID, make_directory
+
+import ketdir.cli as cli
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    directory = make_directory(tmp_path / "c.db")
+    directory.close()
+    modules = cli.COMMAND_MODULES
+    if "ketdir.editing.commands" not in modules:  # until the lead lists it in ketdir.cli
+        monkeypatch.setattr(cli, "COMMAND_MODULES", modules + ("ketdir.editing.commands",))
+    return lambda *args: cli.main(["--db", str(tmp_path / "c.db"), *args])
+
+
+def test_register_adds_the_commands():
+    sub = argparse.ArgumentParser().add_subparsers()
+    importlib.import_module("ketdir.editing.commands").register(sub)
+    assert {"verify", "retire", "history"} <= set(sub.choices)
+
+
+def test_verify_retire_history(run, capsys, monkeypatch):
+    monkeypatch.delenv("KETDIR_EDITOR", raising=False)
+    assert run("verify", EXISTING_ID, "--editor", "Jo", "--today", "2026-11-25") == 0
+    assert f"Marked “{EXISTING}” verified on 2026-11-25 by Jo." in capsys.readouterr().out
+    assert run("retire", EXISTING_ID, "--editor", "Jo", "--reason", "Closed") == 0
+    assert "no longer appears in search" in capsys.readouterr().out
+    assert run("history", EXISTING_ID) == 0
+    out = capsys.readouterr().out
+    assert "Marked verified" in out and "Last checked: 2025-01-10 → 2026-11-25" in out
+    assert "Retired" in out and "Reason: (empty) → Closed" in out
+
+
+def test_verify_needs_an_editor(run, capsys, monkeypatch):
+    monkeypatch.delenv("KETDIR_EDITOR", raising=False)
+    assert run("verify", EXISTING_ID) == 2
+    assert "--editor" in capsys.readouterr().err
+    monkeypatch.setenv("KETDIR_EDITOR", "Env Name")
+    assert run("verify", EXISTING_ID) == 0
+
+
+def test_unknown_service(run, capsys):
+    assert run("verify", "nope", "--editor", "Jo") == 1
+    assert "There is no service with the id nope" in capsys.readouterr().err
+    assert run("history", "nope") == 1
