@@ -95,6 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    first = argparse.ArgumentParser(add_help=False)
+    first.add_argument("--db")
+    known, rest = first.parse_known_args(argv)
+    if not rest:  # no command: open the window at once, without loading every command's module
+        from ketdir.gui.app import run
+
+        return run(known.db)
     args = build_parser().parse_args(argv)
     from ketdir.store.engine import DatabaseProblem
     from ketdir.store.records import RecordError

@@ -1,0 +1,373 @@
+"""The filters: need types (checkable, with counts), place with completion and a choice list for
+ambiguous names, radius, open now and national lines. Each widget says when it changed; the window
+turns the lot into a Query through `FilterState`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QStringListModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketdir.gui import theme
+from ketdir.needs import NeedType
+
+RADIUS_CHOICES: tuple[tuple[str, float | None], ...] = (
+    ("1 mile", 1.0),
+    ("3 miles", 3.0),
+    ("5 miles", 5.0),
+    ("10 miles", 10.0),
+    ("25 miles", 25.0),
+    ("50 miles", 50.0),
+    ("Any distance", None),
+)
+DEFAULT_RADIUS = 10.0
+PLACE_PAUSE_MS = 450  # wait for a pause before searching a half-typed place
+
+
+@dataclass(frozen=True)
+class FilterState:
+    needs: frozenset[str] = frozenset()
+    near_text: str = ""
+    near_place: object | None = None  # a geo.Place chosen from the choice list
+    radius: float | None = DEFAULT_RADIUS
+    open_now: bool = False
+    include_national: bool = True
+
+    @property
+    def near(self):
+        return self.near_place if self.near_place is not None else (self.near_text.strip() or None)
+
+    @property
+    def is_default(self) -> bool:
+        return (not self.needs and not self.near_text.strip() and not self.open_now and self.include_national
+                and self.radius == DEFAULT_RADIUS)
+
+
+def radius_label(radius: float | None) -> str:
+    return next((label for label, value in RADIUS_CHOICES if value == radius), f"{radius:g} miles")
+
+
+# ---------------------------------------------------------------------------------------- need types
+
+
+class NeedModel(QAbstractListModel):
+    """Need types with a check box and the number of matching services."""
+
+    checked_changed = Signal()
+    CodeRole = Qt.ItemDataRole.UserRole + 1
+    CountRole = Qt.ItemDataRole.UserRole + 2
+
+    def __init__(self, needs: tuple[NeedType, ...], parent=None) -> None:
+        super().__init__(parent)
+        self._needs = list(needs)
+        self._checked: set[str] = set()
+        self._counts: dict[str, int] = {}
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._needs)
+
+    def flags(self, index):
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        need = self._needs[index.row()]
+        count = self._counts.get(need.code)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{need.label}  ({count})" if count is not None else need.label
+        if role == Qt.ItemDataRole.CheckStateRole:
+            return Qt.CheckState.Checked if need.code in self._checked else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.ForegroundRole and count == 0 and need.code not in self._checked:
+            return theme.colours().muted  # still says "(0)" in words
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return need.description
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            ticked = "ticked" if need.code in self._checked else "not ticked"
+            found = f", {count} services" if count is not None else ""
+            return f"{need.label}{found}, {ticked}"
+        if role == self.CodeRole:
+            return need.code
+        if role == self.CountRole:
+            return count
+        return None
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.CheckStateRole or not index.isValid():
+            return False
+        code = self._needs[index.row()].code
+        checked = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
+        if checked:
+            self._checked.add(code)
+        else:
+            self._checked.discard(code)
+        self.dataChanged.emit(index, index, [role, Qt.ItemDataRole.AccessibleTextRole])
+        self.checked_changed.emit()
+        return True
+
+    def checked(self) -> frozenset[str]:
+        return frozenset(self._checked)
+
+    def set_checked(self, codes) -> None:
+        codes = set(codes)
+        if codes == self._checked:
+            return
+        self._checked = codes
+        self.dataChanged.emit(self.index(0), self.index(len(self._needs) - 1))
+        self.checked_changed.emit()
+
+    def set_counts(self, counts: dict[str, int] | None) -> None:
+        counts = dict(counts or {})
+        if counts == self._counts:
+            return
+        self._counts = counts
+        self.dataChanged.emit(self.index(0), self.index(len(self._needs) - 1),
+                              [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole])
+
+    def row_of(self, code: str) -> int:
+        return next((i for i, n in enumerate(self._needs) if n.code == code), -1)
+
+    def label(self, code: str) -> str:
+        return next((n.label for n in self._needs if n.code == code), code)
+
+
+class NeedList(QWidget):
+    """"Need types" heading, a Clear button, and the checkable list."""
+
+    changed = Signal()
+
+    def __init__(self, needs: tuple[NeedType, ...], parent=None) -> None:
+        super().__init__(parent)
+        self.model = NeedModel(needs, self)
+        title = QLabel("&Need types", self)
+        title.setObjectName("sectionTitle")
+        self.clear_button = QPushButton("Clear", self)
+        self.clear_button.setObjectName("linkButton")
+        self.clear_button.setAccessibleName("Clear need-type filters")
+        self.clear_button.setToolTip("Untick all need types")
+        self.clear_button.clicked.connect(lambda: self.model.set_checked(()))
+        self.view = QListView(self)
+        self.view.setObjectName("needList")
+        self.view.setModel(self.model)
+        self.view.setAccessibleName("Need types")
+        self.view.setAccessibleDescription("Tick need types to show services that help with them. Space ticks.")
+        self.view.setUniformItemSizes(True)
+        self.view.setSizeAdjustPolicy(QListView.SizeAdjustPolicy.AdjustToContents)
+        self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        title.setBuddy(self.view)
+        self.view.setCurrentIndex(self.model.index(0))
+        self.model.checked_changed.connect(self._update)
+        self.model.checked_changed.connect(self.changed)
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        head.addWidget(title)
+        head.addStretch(1)
+        head.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(head)
+        layout.addWidget(self.view, 1)
+        self._update()
+
+    def _update(self) -> None:
+        self.clear_button.setEnabled(bool(self.model.checked()))
+
+
+# ---------------------------------------------------------------------------------------- place
+
+
+class PlaceBar(QWidget):
+    """Place field (with completion), radius, open now, national lines — in one row."""
+
+    changed = Signal()  # anything but the place text changed
+    place_changed = Signal()  # the place text changed (after a pause, Enter or a completion)
+
+    def __init__(self, complete: Callable[[str], list[str]] | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self._complete = complete
+        self._chosen = None  # a Place picked from the choice list
+        self.place_edit = QLineEdit(self)
+        self.place_edit.setObjectName("placeField")
+        self.place_edit.setPlaceholderText("Postcode, district or town")
+        self.place_edit.setAccessibleName("Near")
+        self.place_edit.setAccessibleDescription("Where the person is: a postcode, district or town. Ctrl+L.")
+        self.place_edit.setToolTip("Where the person is: postcode (SE1 7TP), district (SE1) or town — Ctrl+L")
+        self.place_edit.setClearButtonEnabled(True)
+        self.place_edit.addAction(theme.icon("place"), QLineEdit.ActionPosition.LeadingPosition)
+        self.place_edit.setMinimumWidth(self.place_edit.fontMetrics().averageCharWidth() * 16)
+        self._completion_model = QStringListModel(self)
+        self.completer = QCompleter(self._completion_model, self)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.completer.setMaxVisibleItems(8)
+        self.place_edit.setCompleter(self.completer)
+        self.completer.activated.connect(self._completed)
+
+        self.radius_combo = QComboBox(self)
+        for label, value in RADIUS_CHOICES:
+            self.radius_combo.addItem(f"Within {label}" if value else label, value)
+        self.radius_combo.setCurrentIndex(self._radius_index(DEFAULT_RADIUS))
+        self.radius_combo.setAccessibleName("Distance")
+        self.radius_combo.setToolTip("How far from the place to look")
+        self.radius_combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+
+        self.open_now = QCheckBox("&Open now", self)
+        self.open_now.setAccessibleName("Open now only")
+        self.open_now.setToolTip("Show only services open at this moment (Alt+O)")
+        self.open_now.toggled.connect(lambda _b: self.changed.emit())
+        self.national = QCheckBox("National &lines", self)
+        self.national.setChecked(True)
+        self.national.setAccessibleName("Include national lines")
+        self.national.setToolTip("Include national and regional phone and online lines (Alt+L)")
+        self.national.toggled.connect(lambda _b: self.changed.emit())
+
+        self._pause = QTimer(self)
+        self._pause.setSingleShot(True)
+        self._pause.setInterval(PLACE_PAUSE_MS)
+        self._pause.timeout.connect(self.place_changed)
+        self.place_edit.textEdited.connect(self._edited)
+        self.place_edit.returnPressed.connect(self._commit)
+        self.place_edit.textChanged.connect(self._text_changed)
+        self._last_committed = ""
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addWidget(self.place_edit, 2)
+        layout.addWidget(self.radius_combo)
+        layout.addWidget(self.open_now)
+        layout.addWidget(self.national)
+
+    # -- place text
+
+    def _edited(self, text: str) -> None:
+        self._chosen = None
+        if self._complete is not None and len(text.strip()) >= 2:
+            try:
+                self._completion_model.setStringList(self._complete(text.strip()))
+            except Exception:  # completion is a convenience; never break typing
+                self._completion_model.setStringList([])
+        self._pause.start()
+
+    def _text_changed(self, text: str) -> None:
+        if not text and self._last_committed:  # the clear button
+            self._chosen = None
+            self._commit()
+
+    def _completed(self, text: str) -> None:
+        self.place_edit.setText(text)
+        self._commit()
+
+    def _commit(self) -> None:
+        self._pause.stop()
+        self._last_committed = self.place_edit.text()
+        self.place_changed.emit()
+
+    def set_place_text(self, text: str, emit: bool = True) -> None:
+        self._chosen = None
+        self.place_edit.setText(text)
+        if emit:
+            self._commit()
+
+    def choose(self, place) -> None:
+        """Use a Place from the choice list."""
+        self._chosen = place
+        self.place_edit.setText(getattr(place, "label", str(place)))
+        self._pause.stop()
+        self._last_committed = self.place_edit.text()
+        self.place_changed.emit()
+
+    def chosen(self):
+        return self._chosen
+
+    # -- radius
+
+    @staticmethod
+    def _radius_index(radius: float | None) -> int:
+        return next((i for i, (_l, v) in enumerate(RADIUS_CHOICES) if v == radius), 3)
+
+    def radius(self) -> float | None:
+        return self.radius_combo.currentData()
+
+    def set_radius(self, radius: float | None) -> None:
+        self.radius_combo.setCurrentIndex(self._radius_index(radius))
+
+
+class PlaceChoices(QWidget):
+    """"Which Bangor?" — shown when a place name is ambiguous."""
+
+    chosen = Signal(object)  # a geo.Place
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.title = QLabel(self)
+        self.title.setObjectName("sectionTitle")
+        self.title.setWordWrap(True)
+        self.list = QListWidget(self)
+        self.list.setAccessibleName("Place choices")
+        self.list.setAccessibleDescription("The place name matches more than one place. Choose one.")
+        self.list.itemActivated.connect(self._picked)
+        self.list.itemClicked.connect(self._picked)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.list)
+        self._places: list = []
+        self.hide()
+
+    def set_choices(self, name: str, places: list) -> None:
+        if not places and not self._places:
+            return
+        self._places = list(places)
+        self.list.clear()
+        if not places:
+            self.hide()
+            return
+        self.title.setText(f"Which “{name}” do you mean?")
+        for i, place in enumerate(places):
+            item = QListWidgetItem(place_choice_text(place))
+            item.setData(Qt.ItemDataRole.UserRole, i)
+            self.list.addItem(item)
+        self.list.setCurrentRow(0)
+        rows = min(len(places), 6)
+        self.list.setFixedHeight(self.list.sizeHintForRow(0) * rows + 2 * self.list.frameWidth() + 4)
+        self.show()
+
+    def texts(self) -> list[str]:
+        return [self.list.item(i).text() for i in range(self.list.count())]
+
+    def _picked(self, item: QListWidgetItem) -> None:
+        place = self._places[item.data(Qt.ItemDataRole.UserRole)]
+        self.chosen.emit(place)
+
+
+def place_choice_text(place) -> str:
+    label = getattr(place, "label", None) or getattr(place, "name", str(place))
+    nation = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}.get(
+        getattr(place, "nation", "") or "", "")
+    return f"{label} ({nation})" if nation and nation not in label else label

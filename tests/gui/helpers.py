@@ -1,0 +1,44 @@
+"""What a person sees in the window, read through the model's roles and the widgets' texts."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from ketdir.gui.results_model import HIT, Role
+
+
+def settle(qtbot, window) -> None:
+    qtbot.waitUntil(lambda: window.settled, timeout=5000)
+
+
+def rows(window, role=Role.Name) -> list:
+    model = window.model
+    return [model.index(r, 0).data(role) for r in range(model.rowCount()) if model.index(r, 0).data(Role.Kind) == HIT]
+
+
+def names(window) -> list[str]:
+    return rows(window, Role.Name)
+
+
+def headers(window) -> list[str]:
+    model = window.model
+    return [model.index(r, 0).data(Role.HeaderText) for r in range(model.rowCount())
+            if model.index(r, 0).data(Role.Kind) != HIT]
+
+
+def selected_name(window) -> str | None:
+    index = window.results_view.currentIndex()
+    return index.data(Role.Name) if index.isValid() else None
+
+
+def type_into(qtbot, widget, text: str) -> None:
+    widget.setFocus()
+    qtbot.keyClicks(widget, text)
+
+
+def tick_need(qtbot, window, code: str) -> None:
+    """Tick a need type the way a keyboard user does: move to it and press Space."""
+    view = window.need_list.view
+    view.setFocus()
+    row = window.need_list.model.row_of(code)
+    view.setCurrentIndex(window.need_list.model.index(row))
+    qtbot.keyClick(view, Qt.Key.Key_Space)

@@ -1,0 +1,77 @@
+"""The menu bar's work, driven with the keyboard: shortlist, slip, QR, referral log, harm library, editing."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog
+
+from helpers import selected_name, settle
+
+
+def _dialogs(kind):
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+
+
+def test_ctrl_d_adds_the_selected_service_to_the_shortlist(qtbot, window):
+    settle(qtbot, window)
+    name = selected_name(window)
+    assert name
+    qtbot.keyClick(window.search_edit, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    panel = window.menus.shortlist
+    assert window.menus.shortlist_dock.isVisible()
+    assert panel.shortlist.ids == [window.current_detail().id]
+
+
+def test_slip_qr_and_log_referral_open_for_the_selected_service(qtbot, window):
+    from ketdir.gui.log_referral_dialog import LogReferralDialog
+    from ketdir.gui.qr_dialog import QrDialog
+    from ketdir.gui.slip_dialog import SlipDialog
+
+    settle(qtbot, window)
+    detail = window.current_detail()
+    qtbot.keyClick(window.search_edit, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    slips = _dialogs(SlipDialog)
+    assert slips and slips[0].details[0].id == detail.id
+    qtbot.keyClick(window.search_edit, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert _dialogs(QrDialog)
+    qtbot.keyClick(window.search_edit, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    logs = _dialogs(LogReferralDialog)
+    assert logs and logs[0].chosen_services() == [detail.id]
+    for dialog in _dialogs(QDialog):
+        dialog.close()
+
+
+def test_edit_opens_the_editor_on_the_selected_service(qtbot, window):
+    from ketdir.gui.service_editor import ServiceEditor
+
+    settle(qtbot, window)
+    detail = window.current_detail()
+    qtbot.keyClick(window.search_edit, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    editors = _dialogs(ServiceEditor)
+    assert len(editors) == 1 and editors[0].name.text() == detail.name
+    for dialog in editors:
+        dialog.close()
+
+
+def test_about_credits_the_data_sources(qtbot, window, monkeypatch):
+    from ketdir.gui import menus
+
+    shown = {}
+    monkeypatch.setattr(menus.QMessageBox, "about", lambda _parent, title, text: shown.update(title=title, text=text))
+    window.menus.about()
+    assert "GeoNames, CC BY 4.0" in shown["text"] and "Open Government Licence" in shown["text"]
+    assert "Demo — not a real service" in shown["text"]
+
+
+def test_menu_bar_lists_the_work(window):
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles == ["&File", "&Service", "&View", "&Referrals", "&Help"]
+
+
+def test_ctrl_h_opens_the_harm_library_for_the_current_needs(qtbot, window):
+    from ketdir.gui.harm_library import HarmLibraryDialog
+
+    settle(qtbot, window)
+    qtbot.keyClick(window.search_edit, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    dialogs = _dialogs(HarmLibraryDialog)
+    assert len(dialogs) == 1 and dialogs[0].visible_topics()
+    dialogs[0].close()
