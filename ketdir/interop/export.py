@@ -1,0 +1,367 @@
+"""Export the directory as HSDS 3.0: a tabular datapackage (folder or .zip) or JSON.
+
+The datapackage holds every table ketdir keeps, so importing it restores exactly what the database
+held. ketdir's own fields (demo records, unverified numbers, source pages, bank-holiday rules, nation)
+travel as attributes of the taxonomy "ketdir" (see extensions.py). The local edit counter (`version`),
+the change history and the referral log stay in the database.
+
+The JSON export is a list of nested service objects, like HSDS's `service_full.json`: each row appears
+once, nested under the record that owns it, with its links written out, so a reader can put the
+tables back together. Records that belong to no service (an organisation without services, a
+taxonomy term nobody uses) are only in the datapackage.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ketdir.interop import extensions
+from ketdir.interop.dataset import MODELS, TABLE_ORDER, hsds_columns
+from ketdir.paths import data_dir
+from ketdir.store.engine import get_meta
+
+SCHEMA_DIR_NAME = "hsds/schema"
+# Fields HSDS requires: written as "" when the database has nothing, so the export stays valid.
+REQUIRED_TEXT: dict[str, tuple[str, ...]] = {
+    "organization": ("name", "description"),
+    "service": ("name", "status"),
+    "location": ("location_type",),
+    "phone": ("number",),
+    "address": ("address_1", "city", "state_province", "postal_code", "country", "address_type"),
+    "taxonomy": ("name", "description"),
+    "taxonomy_term": ("name", "description"),
+}
+EXTRA_COLUMNS = {"attribute": ("label",)}  # model columns of HSDS 3.1 that 3.0's schema lacks
+
+
+def schema_dir() -> Path:
+    return data_dir() / "hsds" / "schema"
+
+
+def load_schema(table: str) -> dict[str, Any]:
+    return json.loads((schema_dir() / f"{table}.json").read_text(encoding="utf-8"))
+
+
+def file_name(table: str) -> str:
+    return load_schema(table).get("path") or f"{table}.csv"
+
+
+def export_columns(table: str) -> list[str]:
+    """HSDS column order (as in the schema) for the columns ketdir keeps."""
+    ours = hsds_columns(table)
+    order = [name for name in load_schema(table)["properties"] if name in ours]
+    return order + [c for c in ours if c not in order]
+
+
+def _number(value: float) -> int | float:
+    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 2**53 else value
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        text = value.isoformat(timespec="microseconds" if value.microsecond else "seconds")
+        return text + "Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return _number(value)
+    return value
+
+
+def csv_value(value: Any) -> str:
+    value = json_value(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _rows(session: Session, table: str) -> Iterator[dict[str, Any]]:
+    model_table = MODELS[table].__table__
+    result = session.execute(select(*model_table.c).order_by(model_table.c.id)).yield_per(5000)
+    for row in result:
+        yield dict(row._mapping)
+
+
+def _with_ketdir(session: Session, table: str) -> Iterator[dict[str, Any]]:
+    """Rows of a table, with the ketdir taxonomy, terms and attributes added where they belong."""
+    if table == "taxonomy":
+        yield extensions.taxonomy_row()
+    elif table == "taxonomy_term":
+        yield from extensions.term_rows()
+    elif table == "attribute":
+        for owner in ("service", "phone"):
+            model_table = MODELS[owner].__table__
+            cols = [model_table.c.id] + [model_table.c[f.name] for f in extensions.FIELDS if f.table == owner]
+            for row in session.execute(select(*cols).order_by(model_table.c.id)).yield_per(5000):
+                yield from extensions.attributes_for(owner, dict(row._mapping))
+    yield from _rows(session, table)
+
+
+@dataclass
+class ExportReport:
+    path: Path
+    format: str
+    counts: dict[str, int]
+    services: int
+
+
+def _field_type(prop: dict[str, Any]) -> str:
+    kind = prop.get("type")
+    if kind in ("number", "integer", "boolean"):
+        return kind
+    return "string"
+
+
+def _descriptor(session: Session, resources: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "name": "ketdir-directory",
+        "title": "ketdir directory export (HSDS 3.0)",
+        "profile": "tabular-data-package",
+        "version": "3.0",
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "ketdir": {
+            "source": get_meta(session, "source"),
+            "content_hash": get_meta(session, "content_hash"),
+            "note": "ketdir's own fields are attributes of the taxonomy 'ketdir'.",
+        },
+        "resources": resources,
+    }
+
+
+def _table_csv(session: Session, table: str) -> tuple[bytes, int]:
+    columns = export_columns(table) + [c for c in EXTRA_COLUMNS.get(table, ()) if c not in export_columns(table)]
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    count = 0
+    for row in _with_ketdir(session, table):
+        writer.writerow([csv_value(row.get(c)) for c in columns])
+        count += 1
+    return out.getvalue().encode("utf-8"), count
+
+
+def _resource(table: str, path: str, data: bytes) -> dict[str, Any]:
+    schema = load_schema(table)
+    columns = export_columns(table) + list(EXTRA_COLUMNS.get(table, ()))
+    fields = []
+    for name in columns:
+        prop = schema["properties"].get(name, {"type": "string", "description": "HSDS 3.1 field."})
+        field = {"name": name, "type": _field_type(prop)}
+        if prop.get("description"):
+            field["description"] = prop["description"]
+        if prop.get("format") and field["type"] == "string" and prop["format"] != "uuid":
+            field["format"] = prop["format"] if prop["format"] in ("email", "uri") else "default"
+        fields.append(field)
+    return {
+        "name": table,
+        "path": path,
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+        "schema": {"fields": fields, "primaryKey": "id"},
+    }
+
+
+def export_datapackage(session: Session, path: Path | str, *,
+                       progress: Callable[[float, str], None] | None = None) -> ExportReport:
+    """Write every table as CSV plus datapackage.json, into a folder or (for a .zip path) a zip file."""
+    path = Path(path)
+    files: list[tuple[str, bytes]] = []
+    resources = []
+    counts: dict[str, int] = {}
+    for i, table in enumerate(TABLE_ORDER):
+        if progress:
+            progress(i / len(TABLE_ORDER), f"Exporting {table.replace('_', ' ')}")
+        data, count = _table_csv(session, table)
+        name = file_name(table)
+        files.append((name, data))
+        resources.append(_resource(table, name, data))
+        counts[table] = count
+    descriptor = json.dumps(_descriptor(session, resources), indent=2, ensure_ascii=False).encode("utf-8")
+    files.insert(0, ("datapackage.json", descriptor))
+    if path.suffix.lower() == ".zip":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part")
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+            for name, data in files:
+                archive.writestr(name, data)
+        tmp.replace(path)
+    else:
+        path.mkdir(parents=True, exist_ok=True)
+        for name, data in files:
+            (path / name).write_bytes(data)
+    if progress:
+        progress(1.0, "Done")
+    return ExportReport(path, "datapackage", counts, counts.get("service", 0))
+
+
+# ------------------------------------------------------------------------------------------ JSON
+
+
+def _clean(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """An HSDS object for a row: None left out, required text present, numbers and dates as JSON."""
+    out: dict[str, Any] = {}
+    required = REQUIRED_TEXT.get(table, ())
+    for name in export_columns(table) + list(EXTRA_COLUMNS.get(table, ())):
+        value = row.get(name)
+        if value is None:
+            if name in required:
+                out[name] = ""
+            continue
+        out[name] = json_value(value)
+    return out
+
+
+class _Tree:
+    """Every table of the directory in memory, indexed for nesting."""
+
+    def __init__(self, session: Session):
+        self.rows = {t: {r["id"]: r for r in _rows(session, t)} for t in TABLE_ORDER}
+        self.by: dict[tuple[str, str], dict[Any, list[dict[str, Any]]]] = {}
+        self.ext: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for owner in ("service", "phone"):
+            for row in self.rows[owner].values():
+                for attr in extensions.attributes_for(owner, row):
+                    self.ext[attr["link_id"]].append(attr)
+        self.ext_terms = {t["id"]: t for t in extensions.term_rows()}
+
+    def children(self, table: str, field: str, value: Any) -> list[dict[str, Any]]:
+        key = (table, field)
+        if key not in self.by:
+            index: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+            for row in self.rows[table].values():
+                if row.get(field) is not None:
+                    index[row[field]].append(row)
+            self.by[key] = index
+        return self.by[key].get(value, [])
+
+    def attributes(self, link_id: str) -> list[dict[str, Any]]:
+        out = []
+        for attr in [*self.children("attribute", "link_id", link_id), *self.ext.get(link_id, [])]:
+            obj = _clean("attribute", attr)
+            term = self.rows["taxonomy_term"].get(attr["taxonomy_term_id"]) or self.ext_terms.get(attr["taxonomy_term_id"])
+            if term is not None:
+                term_obj = _clean("taxonomy_term", term)
+                taxonomy_id = term.get("taxonomy_id")
+                taxonomy = self.rows["taxonomy"].get(taxonomy_id) if taxonomy_id else None
+                if taxonomy is None and taxonomy_id == extensions.TAXONOMY_ID:
+                    taxonomy = extensions.taxonomy_row()
+                if taxonomy is not None:
+                    term_obj["taxonomy_detail"] = _clean("taxonomy", taxonomy)
+                obj["taxonomy_term"] = term_obj
+            out.append(obj)
+        return out
+
+    def _with(self, obj: dict[str, Any], key: str, items: list[dict[str, Any]]) -> None:
+        if items:
+            obj[key] = items
+
+    def phone(self, row: dict[str, Any]) -> dict[str, Any]:
+        obj = _clean("phone", row)
+        self._with(obj, "languages", [_clean("language", r) for r in self.children("language", "phone_id", row["id"])
+                                      if r.get("service_id") is None])
+        self._with(obj, "attributes", self.attributes(row["id"]))
+        return obj
+
+    def contact(self, row: dict[str, Any]) -> dict[str, Any]:
+        obj = _clean("contact", row)
+        self._with(obj, "phones", [self.phone(p) for p in self.children("phone", "contact_id", row["id"])
+                                   if p.get("service_id") is None and p.get("service_at_location_id") is None])
+        self._with(obj, "attributes", self.attributes(row["id"]))
+        return obj
+
+    def location(self, row: dict[str, Any]) -> dict[str, Any]:
+        lid = row["id"]
+        obj = _clean("location", row)
+        free = lambda r: r.get("service_id") is None and r.get("service_at_location_id") is None  # noqa: E731
+        self._with(obj, "languages", [_clean("language", r) for r in self.children("language", "location_id", lid)
+                                      if r.get("service_id") is None and r.get("phone_id") is None])
+        self._with(obj, "addresses", [_clean("address", r) for r in self.children("address", "location_id", lid)])
+        self._with(obj, "contacts", [self.contact(r) for r in self.children("contact", "location_id", lid) if free(r)])
+        self._with(obj, "accessibility",
+                   [_clean("accessibility", r) for r in self.children("accessibility", "location_id", lid)])
+        self._with(obj, "phones", [self.phone(r) for r in self.children("phone", "location_id", lid)
+                                   if free(r) and r.get("contact_id") is None])
+        self._with(obj, "schedules", [_clean("schedule", r) for r in self.children("schedule", "location_id", lid)
+                                      if free(r)])
+        self._with(obj, "attributes", self.attributes(lid))
+        return obj
+
+    def organization(self, row: dict[str, Any]) -> dict[str, Any]:
+        oid = row["id"]
+        obj = _clean("organization", row)
+        alone = lambda r: all(r.get(f) is None for f in  # noqa: E731
+                              ("service_id", "service_at_location_id", "location_id", "contact_id"))
+        self._with(obj, "contacts", [self.contact(r) for r in self.children("contact", "organization_id", oid)
+                                     if alone(r)])
+        self._with(obj, "phones", [self.phone(r) for r in self.children("phone", "organization_id", oid) if alone(r)])
+        self._with(obj, "attributes", self.attributes(oid))
+        return obj
+
+    def service_at_location(self, row: dict[str, Any]) -> dict[str, Any]:
+        sal_id = row["id"]
+        obj = _clean("service_at_location", row)
+        no_service = lambda r: r.get("service_id") is None  # noqa: E731
+        self._with(obj, "contacts", [self.contact(r) for r in self.children("contact", "service_at_location_id", sal_id)
+                                     if no_service(r)])
+        self._with(obj, "phones", [self.phone(r) for r in self.children("phone", "service_at_location_id", sal_id)
+                                   if no_service(r)])
+        self._with(obj, "schedules", [_clean("schedule", r) for r in
+                                      self.children("schedule", "service_at_location_id", sal_id) if no_service(r)])
+        location = self.rows["location"].get(row["location_id"])
+        if location is not None:
+            obj["location"] = self.location(location)
+        self._with(obj, "attributes", self.attributes(sal_id))
+        return obj
+
+    def service(self, row: dict[str, Any]) -> dict[str, Any]:
+        sid = row["id"]
+        obj = _clean("service", row)
+        self._with(obj, "phones", [self.phone(r) for r in self.children("phone", "service_id", sid)])
+        self._with(obj, "schedules", [_clean("schedule", r) for r in self.children("schedule", "service_id", sid)])
+        self._with(obj, "service_areas", [_clean("service_area", r) for r in
+                                          self.children("service_area", "service_id", sid)])
+        self._with(obj, "service_at_locations", [self.service_at_location(r) for r in
+                                                 self.children("service_at_location", "service_id", sid)])
+        self._with(obj, "languages", [_clean("language", r) for r in self.children("language", "service_id", sid)])
+        org = self.rows["organization"].get(row.get("organization_id"))
+        if org is not None:
+            obj["organization"] = self.organization(org)
+        self._with(obj, "cost_options", [_clean("cost_option", r) for r in
+                                         self.children("cost_option", "service_id", sid)])
+        self._with(obj, "contacts", [self.contact(r) for r in self.children("contact", "service_id", sid)])
+        self._with(obj, "attributes", self.attributes(sid))
+        return obj
+
+
+def services_as_json(session: Session) -> list[dict[str, Any]]:
+    tree = _Tree(session)
+    return [tree.service(row) for row in tree.rows["service"].values()]
+
+
+def export_json(session: Session, path: Path | str) -> ExportReport:
+    """Write a JSON list of nested HSDS 3.0 service objects."""
+    path = Path(path)
+    services = services_as_json(session)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("w", encoding="utf-8") as fh:
+        json.dump(services, fh, indent=1, ensure_ascii=False)
+        fh.write("\n")
+    tmp.replace(path)
+    return ExportReport(path, "json", {"service": len(services)}, len(services))

@@ -1,0 +1,459 @@
+"""Any spreadsheet of services — CSV (any common delimiter and encoding) or XLSX — through a column mapping.
+
+A `ColumnMapping` says which column holds which field (target field -> source column header), plus
+constants that apply to every row (e.g. every service in the sheet is "drug-treatment"). Mappings are
+saved as JSON and reused for next month's copy of the same sheet. `suggest_mapping(headers)` guesses one
+from the header names.
+
+One row is one service. Ids: an id column if the sheet has one; otherwise a stable id from the service
+name and postcode, so importing next month's copy of the sheet updates the same records.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ketdir.interop.dataset import ERROR, WARNING, Dataset, Problem, Where
+from ketdir.interop.textfiles import TextProblem, detect_encoding, read_csv_text, sniff_delimiter
+from ketdir.needs import need_types
+from ketdir.store.models import stable_id
+from ketdir.store.records import LANGUAGE_NAMES, need_term_id
+
+SPREADSHEET_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    label: str
+    hints: tuple[str, ...]  # header names that suggest this field (normalised: lower case, letters/digits)
+    required: bool = False
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("id", "Service id (reference)", ("id", "serviceid", "ref", "reference", "recordid", "uid")),
+    Target("name", "Service name", ("servicename", "name", "service", "title", "nameofservice"), required=True),
+    Target("alternate_name", "Other name", ("alternatename", "othername", "aka", "alsoknownas", "shortname")),
+    Target("description", "Description", ("description", "about", "details", "summary", "whattheydo", "info")),
+    Target("organization", "Organisation", ("organisation", "organization", "provider", "orgname",
+                                            "organisationname", "organizationname", "runby", "charity")),
+    Target("url", "Website", ("website", "web", "url", "link", "webpage", "site")),
+    Target("email", "Email", ("email", "emailaddress", "mail", "contactemail")),
+    Target("phone", "Phone number(s)", ("phone", "telephone", "tel", "phonenumber", "contactnumber", "number",
+                                        "helpline", "telephonenumber", "phoneno")),
+    Target("address_1", "Address", ("address", "address1", "addressline1", "street", "streetaddress")),
+    Target("address_2", "Address line 2", ("address2", "addressline2", "locality")),
+    Target("city", "Town or city", ("town", "city", "towncity", "posttown")),
+    Target("region", "County or region", ("county", "region", "area")),
+    Target("postal_code", "Postcode", ("postcode", "postalcode", "zip", "zipcode", "pcode")),
+    Target("latitude", "Latitude", ("latitude", "lat")),
+    Target("longitude", "Longitude", ("longitude", "lon", "lng", "long")),
+    Target("hours", "Opening hours", ("openinghours", "hours", "opening", "openingtimes", "times", "when")),
+    Target("need", "Need type(s)", ("need", "needs", "needtype", "category", "categories", "servicetype", "type",
+                                    "support", "supporttype")),
+    Target("fees", "Fees", ("fees", "cost", "costs", "price", "charges", "free")),
+    Target("eligibility", "Who it is for", ("eligibility", "whoitisfor", "whofor", "criteria", "audience")),
+    Target("application_process", "How to refer", ("howtorefer", "referral", "referrals", "howtoaccess",
+                                                    "access", "applicationprocess", "selfreferral")),
+    Target("minimum_age", "Minimum age", ("minimumage", "minage", "agefrom", "agesfrom")),
+    Target("maximum_age", "Maximum age", ("maximumage", "maxage", "ageto", "agesto")),
+    Target("languages", "Languages", ("languages", "language", "langs")),
+    Target("service_area", "Area covered (national lines)", ("servicearea", "areacovered", "coverage")),
+    Target("assured_date", "Last checked", ("lastchecked", "assureddate", "verified", "checked", "checkedon",
+                                            "lastverified", "reviewed", "lastreviewed")),
+    Target("source_url", "Checked at (source page)", ("sourceurl", "source", "checkedat")),
+    Target("alert", "Alert", ("alert", "notice", "warning")),
+)
+TARGET_KEYS = tuple(t.key for t in TARGETS)
+
+
+def _norm(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+@dataclass
+class ColumnMapping:
+    """Which spreadsheet column feeds which field, and constants for every row.
+
+    columns: target field (see TARGETS) -> column header in the sheet.
+    constants: target field -> value for every row, e.g. {"need": "drug-treatment"}.
+    """
+
+    columns: dict[str, str] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)
+    sheet: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+
+    def save(self, path: Path | str) -> None:
+        data = {"ketdir_column_mapping": 1, **asdict(self)}
+        Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path | str) -> "ColumnMapping":
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"the mapping file {path} cannot be read ({exc}). Save the mapping again.") from None
+        if not isinstance(data, dict) or not isinstance(data.get("columns", {}), dict):
+            raise ValueError(f"{path} is not a ketdir column mapping (it has no “columns”).")
+        unknown = [k for k in [*data.get("columns", {}), *data.get("constants", {})] if k not in TARGET_KEYS]
+        if unknown:
+            raise ValueError(f"{path}: unknown field(s) {', '.join(unknown)}; use: {', '.join(TARGET_KEYS)}.")
+        return cls(
+            columns=dict(data.get("columns") or {}),
+            constants={k: str(v) for k, v in (data.get("constants") or {}).items()},
+            sheet=data.get("sheet"),
+            delimiter=data.get("delimiter"),
+            encoding=data.get("encoding"),
+        )
+
+    def missing_columns(self, headers: list[str]) -> list[str]:
+        return [c for c in self.columns.values() if c not in headers]
+
+
+def suggest_mapping(headers: list[str]) -> ColumnMapping:
+    """Guess a mapping from header names: exact matches first, then headers containing a hint."""
+    normalised = {h: _norm(h) for h in headers}
+    used: set[str] = set()
+    columns: dict[str, str] = {}
+    for exact in (True, False):
+        for target in TARGETS:
+            if target.key in columns:
+                continue
+            for hint in target.hints:
+                match = next(
+                    (h for h, n in normalised.items() if h not in used and n and
+                     (n == hint if exact else (len(hint) > 3 and hint in n))),
+                    None,
+                )
+                if match:
+                    columns[target.key] = match
+                    used.add(match)
+                    break
+    return ColumnMapping(columns=columns)
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+@dataclass
+class Sheet:
+    """A spreadsheet as read: headers and rows of text, with their row numbers."""
+
+    file: str
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheets: list[str] = field(default_factory=list)  # all sheet names of a workbook
+    note: Problem | None = None
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_sheet(path: Path, mapping: ColumnMapping | None = None) -> Sheet:
+    """Headers and rows of a CSV or XLSX file. Raises TextProblem for files that cannot be read."""
+    path = Path(path)
+    mapping = mapping or ColumnMapping()
+    if not path.is_file():
+        raise TextProblem(Problem(ERROR, path.name, None, None, f"there is no file at {path}.", code="missing"))
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, mapping.sheet)
+    data = path.read_bytes()
+    decoded = detect_encoding(data, path.name, mapping.encoding)
+    delimiter = mapping.delimiter or ("\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(decoded.text))
+    header, rows = read_csv_text(decoded.text, path.name, delimiter)
+    return Sheet(path.name, [h.strip().lstrip("\ufeff") for h in header], rows, decoded.encoding, delimiter,
+                 note=decoded.note)
+
+
+def _read_xlsx(path: Path, sheet_name: str | None) -> Sheet:
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - a dependency
+        raise TextProblem(Problem(ERROR, path.name, None, None,
+                                  "reading .xlsx needs the openpyxl package; install ketdir's dependencies.")) from None
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise TextProblem(Problem(ERROR, path.name, None, None,
+                                  f"this is not a readable Excel workbook ({exc}). Open it in Excel or LibreOffice "
+                                  "and save it again as .xlsx, or save the sheet as CSV.", code="xlsx")) from None
+    try:
+        names = list(book.sheetnames)
+        if sheet_name and sheet_name not in names:
+            raise TextProblem(Problem(ERROR, path.name, None, None,
+                                      f"the workbook has no sheet called “{sheet_name}”; its sheets are "
+                                      f"{', '.join(names)}.", code="xlsx"))
+        ws = book[sheet_name] if sheet_name else book[names[0]]
+        rows_iter = ws.iter_rows(values_only=True)
+        header_cells = next(rows_iter, None) or ()
+        headers = [_cell_text(c) for c in header_cells]
+        while headers and not headers[-1]:
+            headers.pop()
+        rows: list[tuple[int, list[str]]] = []
+        for number, cells in enumerate(rows_iter, start=2):
+            texts = [_cell_text(c) for c in cells[: len(headers)]]
+            if any(texts):
+                rows.append((number, texts))
+    finally:
+        book.close()
+    return Sheet(path.name, headers, rows, sheets=names)
+
+
+# ------------------------------------------------------------------------------------------ mapping
+
+_DAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*"
+_TIME = r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)?|noon|midday|midnight"
+_RULE = re.compile(
+    rf"(?P<days>{_DAY}(?:\s*(?:-|–|to|&|and|,)\s*{_DAY})*)\s*:?\s*(?P<opens>{_TIME})\s*(?:-|–|to)\s*(?P<closes>{_TIME})",
+    re.IGNORECASE,
+)
+_DAY_ORDER = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+def _day_code(word: str) -> str | None:
+    word = word.lower()
+    for code, prefix in zip(_DAY_ORDER, ("mon", "tue", "wed", "thu", "fri", "sat", "sun")):
+        if word.startswith(prefix):
+            return code
+    return None
+
+
+def parse_hours_text(text: str) -> list[tuple[str, str, str]]:
+    """'Mon-Fri 9am-5pm; Sat 10:00-14:00' -> [("MO,TU,WE,TH,FR", "9am", "5pm"), ("SA", "10:00", "14:00")].
+
+    Returns [] when the text is not in a shape this understands (the text is then kept as a note)."""
+    rules = []
+    for match in _RULE.finditer(text):
+        parts = re.split(r"\s*(-|–|to|&|and|,)\s*", match["days"], flags=re.IGNORECASE)
+        days: list[str] = []
+        i = 0
+        while i < len(parts):
+            code = _day_code(parts[i])
+            if code is None:
+                i += 1
+                continue
+            if i + 2 < len(parts) and parts[i + 1].lower() in ("-", "–", "to") and _day_code(parts[i + 2]):
+                a, b = _DAY_ORDER.index(code), _DAY_ORDER.index(_day_code(parts[i + 2]))  # type: ignore[arg-type]
+                span = range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)]
+                days.extend(_DAY_ORDER[d] for d in span)
+                i += 3
+            else:
+                days.append(code)
+                i += 1
+        if days:
+            unique = sorted(set(days), key=_DAY_ORDER.index)
+            rules.append((",".join(unique), match["opens"].strip(), match["closes"].strip()))
+    return rules
+
+
+def _need_codes(value: str) -> tuple[list[str], list[str]]:
+    """Need codes from a cell ("drug-treatment, Sexual health") and the words that matched nothing."""
+    from ketdir.interop.taxonomy_map import load_taxonomy_map
+
+    needs = need_types()
+    by_label = {n.label.lower(): n.code for n in needs.all}
+    taxonomy_map = load_taxonomy_map()
+    codes: list[str] = []
+    unknown: list[str] = []
+    for part in re.split(r"[;,/|\n]+", value):
+        word = part.strip()
+        if not word:
+            continue
+        key = word.lower()
+        code = key if needs.get(key) else by_label.get(key) or taxonomy_map.need_for(None, None, word)
+        if code:
+            if code not in codes:
+                codes.append(code)
+        else:
+            unknown.append(word)
+    return codes, unknown
+
+
+def _split_phones(value: str) -> list[str]:
+    parts = [p.strip() for p in re.split(r"\s*(?:;|/|\bor\b|\n)\s*", value) if p.strip()]
+    return parts or ([value.strip()] if value.strip() else [])
+
+
+def sheet_to_dataset(sheet: Sheet, mapping: ColumnMapping, dataset: Dataset) -> None:
+    """One service per row, with its organisation, location, phones, hours, needs and languages."""
+    index = {h: i for i, h in enumerate(sheet.headers)}
+    for target, column in mapping.columns.items():
+        if column not in index:
+            dataset.problems.append(Problem(ERROR, sheet.file, 1, column,
+                                            f"the mapping reads “{column}” for {target}, but the sheet has no such "
+                                            f"column. Its columns are: {', '.join(sheet.headers)}.",
+                                            code="mapping-column"))
+    if "name" not in mapping.columns and "name" not in mapping.constants:
+        dataset.problems.append(Problem(ERROR, sheet.file, 1, "name",
+                                        "the mapping does not say which column holds the service name; choose one.",
+                                        code="mapping-name"))
+    if dataset.errors:
+        return
+    for table in ("service", "organization", "location", "address", "service_at_location", "phone", "schedule",
+                  "attribute", "language", "service_area"):
+        dataset.table(table).files.append(sheet.file)
+
+    def cell(cells: list[str], key: str) -> str:
+        column = mapping.columns.get(key)
+        if column is not None:
+            i = index[column]
+            value = cells[i].strip() if i < len(cells) else ""
+            if value:
+                return value
+        return mapping.constants.get(key, "").strip()
+
+    seen_ids: dict[str, int] = {}
+    orgs: set[str] = set()
+    for number, cells in sheet.rows:
+        where = Where(sheet.file, number)
+        name = cell(cells, "name")
+        postcode = cell(cells, "postal_code")
+        sid = cell(cells, "id") or stable_id("sheet", name.lower(), postcode.upper().replace(" ", ""))
+        if not name:
+            dataset.problems.append(Problem(ERROR, sheet.file, number, mapping.columns.get("name", "name"),
+                                            "this row has no service name; add one or delete the row.",
+                                            code="required"))
+            continue
+        if sid in seen_ids:
+            dataset.problems.append(Problem(ERROR, sheet.file, number, mapping.columns.get("id", "name"),
+                                            f"this row describes the same service as row {seen_ids[sid]} (same "
+                                            + ("id" if cell(cells, "id") else "name and postcode")
+                                            + "). Merge the two rows, or give each its own id.", code="duplicate-id"))
+            continue
+        seen_ids[sid] = number
+        org_name = cell(cells, "organization") or name
+        org_id = stable_id("org", org_name.lower())
+        if org_id not in orgs:
+            orgs.add(org_id)
+            dataset.table("organization").add({"id": org_id, "name": org_name}, where)
+        service: dict[str, Any] = {"id": sid, "organization_id": org_id, "name": name}
+        for target, service_field in SERVICE_FIELDS.items():
+            if target in mapping.columns or target in mapping.constants:
+                value = cell(cells, target)
+                service[service_field] = _uk_date(value) if target == "assured_date" else value
+        dataset.table("service").add(service, where)
+        address_1 = cell(cells, "address_1")
+        lat, lon = cell(cells, "latitude"), cell(cells, "longitude")
+        if address_1 or postcode or (lat and lon):
+            loc_id = stable_id(sid, "location")
+            dataset.table("location").add({
+                "id": loc_id, "organization_id": org_id, "location_type": "physical", "name": name,
+                "latitude": lat, "longitude": lon,
+            }, where)
+            dataset.table("address").add({
+                "id": stable_id(sid, "address"), "location_id": loc_id, "address_1": address_1,
+                "address_2": cell(cells, "address_2"), "city": cell(cells, "city"), "region": cell(cells, "region"),
+                "postal_code": postcode, "country": "GB", "address_type": "physical",
+            }, where)
+            dataset.table("service_at_location").add({"id": stable_id(sid, "sal"), "service_id": sid,
+                                                      "location_id": loc_id}, where)
+        for i, number_text in enumerate(_split_phones(cell(cells, "phone"))):
+            dataset.table("phone").add({"id": stable_id(sid, "phone", str(i)), "service_id": sid,
+                                        "number": number_text, "type": "voice"}, where)
+        hours = cell(cells, "hours")
+        if hours:
+            rules = parse_hours_text(hours)
+            for i, (days, opens, closes) in enumerate(rules):
+                dataset.table("schedule").add({
+                    "id": stable_id(sid, "weekly", str(i)), "service_id": sid, "freq": "WEEKLY", "interval": 1,
+                    "byday": days, "opens_at": opens, "closes_at": closes,
+                    "description": hours if i == 0 else None,
+                }, where)
+            if not rules:
+                dataset.table("schedule").add({"id": stable_id(sid, "note"), "service_id": sid,
+                                               "description": hours}, where)
+                dataset.problems.append(Problem(WARNING, sheet.file, number, mapping.columns.get("hours", "hours"),
+                                                f"the opening hours “{hours[:60]}” could not be read as days and "
+                                                "times (e.g. “Mon-Fri 9am-5pm”); they are kept as a note, and "
+                                                "“open now” cannot be worked out.", code="hours-text"))
+        need_cell = cell(cells, "need")
+        if need_cell:
+            codes, unknown = _need_codes(need_cell)
+            for code in codes:
+                dataset.table("attribute").add({
+                    "id": stable_id(sid, "need", code), "link_id": sid, "link_type": "need",
+                    "link_entity": "service", "taxonomy_term_id": need_term_id(code),
+                }, where)
+            if unknown:
+                dataset.problems.append(Problem(WARNING, sheet.file, number, mapping.columns.get("need", "need"),
+                                                f"“{', '.join(unknown)}” is not a ketdir need type; use a code from "
+                                                "`ketdir needs`, or add the word to data/taxonomy_map.csv.",
+                                                code="unknown-need"))
+        for code in [c.strip().lower() for c in re.split(r"[,;/]+", cell(cells, "languages")) if c.strip()]:
+            known = {v.lower(): k for k, v in LANGUAGE_NAMES.items()}
+            lang_code = code if code in LANGUAGE_NAMES else known.get(code)
+            dataset.table("language").add({
+                "id": stable_id(sid, "lang", lang_code or code), "service_id": sid,
+                "code": lang_code, "name": LANGUAGE_NAMES.get(lang_code or "", code.title()),
+            }, where)
+        area = cell(cells, "service_area")
+        if area:
+            dataset.table("service_area").add({"id": stable_id(sid, "area"), "service_id": sid, "name": area}, where)
+
+
+# Mapping targets that are plain service fields (only mapped ones are written: a re-import of a sheet
+# that does not have a column leaves that field of the record alone).
+SERVICE_FIELDS = {
+    "alternate_name": "alternate_name", "description": "description", "url": "url", "email": "email",
+    "fees": "fees_description", "eligibility": "eligibility_description",
+    "application_process": "application_process", "minimum_age": "minimum_age", "maximum_age": "maximum_age",
+    "assured_date": "assured_date", "alert": "alert", "source_url": "source_url",
+}
+_UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+def _uk_date(text: str) -> str:
+    """Spreadsheets in the UK write 31/12/2026: turn that into 2026-12-31; leave anything else as it is."""
+    match = _UK_DATE.match(text.strip())
+    if not match:
+        return text
+    day, month, year = (int(g) for g in match.groups())
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return text
+
+
+def read_spreadsheet(path: Path, mapping: ColumnMapping | None = None, *, source: str | None = None) -> Dataset:
+    path = Path(path)
+    dataset = Dataset(source=source or path.stem, path=str(path), format="spreadsheet")
+    try:
+        sheet = read_sheet(path, mapping)
+        dataset.content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+    except TextProblem as exc:
+        dataset.problems.append(exc.problem)
+        return dataset
+    if sheet.note is not None:
+        dataset.problems.append(sheet.note)
+    if not sheet.headers:
+        dataset.problems.append(Problem(ERROR, sheet.file, 1, None, "the sheet is empty (no header row).",
+                                        code="empty"))
+        return dataset
+    if mapping is None:
+        mapping = suggest_mapping(sheet.headers)
+        dataset.problems.append(Problem(WARNING, sheet.file, 1, None,
+                                        "no column mapping was given, so ketdir guessed one from the headers: "
+                                        + ", ".join(f"{k} ← “{v}”" for k, v in mapping.columns.items())
+                                        + ". Check it, and save a mapping (--mapping) to be sure next time.",
+                                        code="guessed-mapping"))
+    sheet_to_dataset(sheet, mapping, dataset)
+    return dataset

@@ -1,0 +1,137 @@
+"""Bytes to text to CSV rows, with messages people can act on.
+
+HSDS files must be UTF-8: anything else is an error that names the file and the byte. Spreadsheets
+saved by hand are often Windows-1252 or Latin-1: `detect_encoding` reads those and says so.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from ketdir.interop.dataset import ERROR, WARNING, Problem
+
+BOM = b"\xef\xbb\xbf"
+DELIMITERS = ",;\t|"
+# Bytes that are undefined in Windows-1252: a file containing them is Latin-1 (ISO 8859-1) at best.
+_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+
+
+class TextProblem(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def guess_legacy_encoding(data: bytes) -> str:
+    high = {b for b in data if b >= 0x80}
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    if high & _CP1252_UNDEFINED:
+        return "Latin-1 (ISO 8859-1)"
+    return "Windows-1252 (Western European)"
+
+
+def decode_utf8(data: bytes, file: str) -> str:
+    """Decode strict UTF-8 (a BOM is fine); otherwise raise TextProblem naming the byte offset."""
+    start = 3 if data.startswith(BOM) else 0
+    try:
+        return data[start:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = start + exc.start
+        bad = data[offset : offset + 1].hex().upper()
+        guess = guess_legacy_encoding(data)
+        raise TextProblem(
+            Problem(
+                ERROR,
+                file,
+                _line_of(data, offset),
+                None,
+                f"the file is not UTF-8: byte {offset} (0x{bad}) is not valid UTF-8; it looks like it was saved "
+                f"as {guess}. Open it and save it again as UTF-8 (in Excel: “CSV UTF-8 (comma delimited)”), "
+                "then import it again.",
+                code="encoding",
+            )
+        ) from None
+
+
+@dataclass
+class Decoded:
+    text: str
+    encoding: str
+    note: Problem | None = None
+
+
+def detect_encoding(data: bytes, file: str, forced: str | None = None) -> Decoded:
+    """Read text in the likeliest encoding: UTF-8 (with or without BOM), UTF-16, Windows-1252, Latin-1."""
+    if forced:
+        try:
+            return Decoded(data.decode(forced), forced)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise TextProblem(
+                Problem(ERROR, file, None, None,
+                        f"cannot be read as {forced} ({exc}). Choose another encoding, or leave it to ketdir to detect.",
+                        code="encoding")
+            ) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Decoded(data.decode("utf-16"), "utf-16")
+    if data.startswith(BOM):
+        try:
+            return Decoded(data[3:].decode("utf-8"), "utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    high = {b for b in data if b >= 0x80}
+    encoding, label = ("latin-1", "Latin-1 (ISO 8859-1)") if high & _CP1252_UNDEFINED else ("cp1252", "Windows-1252")
+    text = data.decode(encoding)
+    note = Problem(
+        WARNING, file, None, None,
+        f"the file is not UTF-8, so it was read as {label}. Check that characters such as £, é and ’ look right "
+        "in the preview; if not, choose the encoding yourself.",
+        code="encoding-guess",
+    )
+    return Decoded(text, encoding, note)
+
+
+def sniff_delimiter(text: str) -> str:
+    sample = text[:65536]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        first = sample.splitlines()[0] if sample else ""
+        counts = {d: first.count(d) for d in DELIMITERS}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def read_csv_text(text: str, file: str, delimiter: str = ",") -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (row number, cells) of CSV text; the header is row 1, as in a spreadsheet.
+
+    Cells may hold line breaks and very long text; blank lines are skipped.
+    """
+    csv.field_size_limit(64 * 1024 * 1024)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+        if header is None:
+            return [], []
+        rows = [(number, cells) for number, cells in enumerate(reader, start=2)
+                if cells and (cells[0] or any(cells))]
+    except csv.Error as exc:
+        raise TextProblem(
+            Problem(ERROR, file, reader.line_num, None,
+                    f"the file cannot be read as CSV ({exc}). Check the file is a CSV export and not damaged.",
+                    code="csv")
+        ) from None
+    return header, rows
+
+
+def normalise_header(name: str) -> str:
+    return name.strip().lstrip("\ufeff").strip().lower().replace(" ", "_")

@@ -1,0 +1,226 @@
+"""Re-imports update by id, removals, conflicts with local edits, one transaction (failure and cancel),
+and foreign taxonomies mapped to need types."""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import import_into
+from dump import diff, full_dump
+from packages import services, sid, write_package
+
+from ketdir.interop.apply import ImportCancelled, apply_import, plan_import
+from ketdir.interop.load import read_any
+from ketdir.interop.validate import validate
+from ketdir.store.engine import open_directory
+from ketdir.store.models import ChangeHistory, Service, stable_id
+from ketdir.store.records import need_term_id
+
+def count(db: Path, sql: str) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def plan_for(db: Path, source: Path, **kwargs):
+    dataset = read_any(source)
+    directory = open_directory(db, create=True)
+    try:
+        with directory.session() as session:
+            validate(dataset, session)
+            return plan_import(session, dataset, **kwargs)
+    finally:
+        directory.close()
+
+
+def test_reimport_updates_by_id_instead_of_duplicating(db, tmp_path):
+    source = write_package(tmp_path / "feed", services(5))
+    first = import_into(db, source, source="feed")
+    assert len(first.plan.new) == 5
+    again = import_into(db, source, source="feed")
+    assert (again.plan.new, again.plan.changed, len(again.plan.unchanged)) == ([], [], 5)
+    write_package(source, services(5, {2: "Service 2 (renamed)"}))
+    third = import_into(db, source, source="feed")
+    assert third.plan.changed == [sid(2)] and third.plan.new == []
+    assert count(db, "SELECT count(*) FROM service") == 5
+    assert count(db, "SELECT count(*) FROM phone") == 5
+    assert count(db, f"SELECT version FROM service WHERE id = '{sid(2)}'") == 2
+    assert count(db, "SELECT count(*) FROM ketdir_search_doc WHERE name = 'Service 2 (renamed)'") == 1
+
+
+def test_services_gone_from_the_source_are_removed(db, tmp_path):
+    source = write_package(tmp_path / "feed", services(4))
+    import_into(db, source, source="feed")
+    write_package(source, services(3))
+    plan = plan_for(db, source, overwrite_conflicts=False)
+    assert plan.removed == [sid(3)]
+    result = import_into(db, source, source="feed")
+    assert result.plan.removed == [sid(3)]
+    assert count(db, "SELECT count(*) FROM service") == 3
+    assert count(db, f"SELECT count(*) FROM phone WHERE service_id = '{sid(3)}'") == 0
+    assert count(db, f"SELECT count(*) FROM ketdir_search_doc WHERE service_id = '{sid(3)}'") == 0
+    # another source never removes this source's services
+    other = write_package(tmp_path / "other", [{"id": stable_id("x"), "name": "Elsewhere"}])
+    assert import_into(db, other, source="other").plan.removed == []
+    assert count(db, "SELECT count(*) FROM service") == 4
+
+
+def edit_locally(db: Path, service_id: str, name: str, editor: str = "Sam (helpline)") -> None:
+    """What the edit form does: an ORM update (bumps the version) and a change-history line."""
+    directory = open_directory(db)
+    try:
+        with directory.session() as session, session.begin():
+            service = session.get(Service, service_id)
+            old = service.name
+            service.name = name
+            session.add(ChangeHistory(at=dt.datetime.now() + dt.timedelta(seconds=1), editor=editor,
+                                      entity="service", entity_id=service_id, action="edited", field="name",
+                                      old_value=old, new_value=name))
+    finally:
+        directory.close()
+
+
+def name_of(db: Path, service_id: str) -> str:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT name FROM service WHERE id = ?", (service_id,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_local_edits_are_conflicts_not_overwritten(db, tmp_path):
+    source = write_package(tmp_path / "feed", services(3))
+    import_into(db, source, source="feed")
+    edit_locally(db, sid(1), "Service 1 — phone first")
+    # the source has not changed the service: the local edit simply stands
+    quiet = import_into(db, source, source="feed")
+    assert quiet.plan.conflicts == [] and name_of(db, sid(1)) == "Service 1 — phone first"
+    # the source changes it too: a conflict, reported and skipped
+    write_package(source, services(3, {1: "Service 1 (new name from source)"}))
+    result = import_into(db, source, source="feed")
+    assert [c.service_id for c in result.plan.conflicts] == [sid(1)]
+    assert "edited here by Sam (helpline)" in result.plan.conflicts[0].reason
+    assert result.plan.changed == []
+    assert name_of(db, sid(1)) == "Service 1 — phone first"
+    assert any("Conflict" in line for line in result.plan.lines())
+    # --overwrite-conflicts takes the source's version
+    forced = import_into(db, source, source="feed", overwrite_conflicts=True)
+    assert forced.plan.changed == [sid(1)]
+    assert name_of(db, sid(1)) == "Service 1 (new name from source)"
+
+
+def test_a_locally_edited_service_missing_from_the_source_is_kept(db, tmp_path):
+    source = write_package(tmp_path / "feed", services(2))
+    import_into(db, source, source="feed")
+    edit_locally(db, sid(1), "Kept by a person")
+    write_package(source, services(1))
+    result = import_into(db, source, source="feed")
+    assert result.plan.removed == [] and [c.service_id for c in result.plan.conflicts] == [sid(1)]
+    assert count(db, "SELECT count(*) FROM service") == 2
+
+
+def test_a_failure_half_way_leaves_the_database_exactly_as_before(db, tmp_path):
+    base = write_package(tmp_path / "base", services(50))
+    import_into(db, base, source="feed")
+    bigger = write_package(tmp_path / "bigger", services(3000, {0: "Changed name"}))
+    before = full_dump(db)
+    seen = []
+
+    def explode(fraction: float, message: str) -> None:
+        seen.append(message)
+        if fraction > 0.5:
+            raise OSError("disk full (simulated)")
+
+    with pytest.raises(OSError, match="disk full"):
+        import_into(db, bigger, source="feed", progress=explode)
+    assert any(m.startswith("Writing") for m in seen)
+    differences = diff(before, full_dump(db))
+    assert not differences, "\n".join(differences)
+
+
+def test_cancel_rolls_back_too(db, tmp_path):
+    source = write_package(tmp_path / "feed", services(2000))
+    open_directory(db, create=True).close()
+    before = full_dump(db)
+    calls = []
+
+    def cancel() -> bool:
+        calls.append(1)
+        return len(calls) > 3
+
+    with pytest.raises(ImportCancelled, match="Nothing was changed"):
+        import_into(db, source, cancel=cancel)
+    assert not diff(before, full_dump(db))
+
+
+def test_first_import_into_an_existing_database_creates_tracking_inside_the_transaction(tmp_path, bundled_copy):
+    source = write_package(tmp_path / "feed", services(2))
+    before = full_dump(bundled_copy)
+
+    def explode(fraction, message):
+        if message.startswith("Writing"):
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        import_into(bundled_copy, source, progress=explode)
+    assert "ketdir_imported_service" not in full_dump(bundled_copy)
+    assert not diff(before, full_dump(bundled_copy))
+
+
+def test_foreign_terms_are_kept_and_mapped_to_need_types(db, tmp_path):
+    feed = [{"id": sid(0), "name": "Ket clinic", "terms": ["sd"]},
+            {"id": sid(1), "name": "Talking therapy", "terms": ["mh", "x"]}]
+    source = write_package(tmp_path / "feed", feed, extra_terms=True)
+    dataset = read_any(source)
+    validate(dataset)
+    unmapped = [p for p in dataset.warnings if p.code == "unmapped-term"]
+    assert len(unmapped) == 1 and "Something Else" in unmapped[0].message
+    import_into(db, source)
+    assert count(db, "SELECT count(*) FROM taxonomy_term WHERE name = 'Substance Dependency'") == 1
+    assert count(db, f"SELECT count(*) FROM attribute WHERE link_id = '{sid(0)}' "
+                     f"AND taxonomy_term_id = '{need_term_id('drug-treatment')}'") == 1
+    assert count(db, f"SELECT count(*) FROM attribute WHERE link_id = '{sid(1)}' "
+                     f"AND taxonomy_term_id = '{need_term_id('mental-health')}'") == 1
+    # and search by need type finds them
+    assert count(db, f"SELECT need_mask FROM ketdir_search_doc WHERE service_id = '{sid(0)}'") != 0
+
+
+def test_dry_run_plan_lists_new_changed_removed(db, tmp_path):
+    source = write_package(tmp_path / "feed", services(3))
+    import_into(db, source, source="feed")
+    write_package(source, services(2, {0: "Zero (renamed)"}) + [{"id": sid(9), "name": "Nine"}])
+    before = full_dump(db)
+    plan = plan_for(db, source)
+    assert (plan.new, plan.changed, plan.removed) == ([sid(9)], [sid(0)], [sid(2)])
+    text = "\n".join(plan.lines())
+    assert "1 new, 1 changed, 1 unchanged, 1 removed" in text
+    assert "Removed: Service 2" in text
+    assert not diff(before, full_dump(db))
+
+
+def test_dataset_metadata_is_recorded(db, tmp_path):
+    source = write_package(tmp_path / "feed", services(1))
+    import_into(db, source, source="monthly feed")
+    conn = sqlite3.connect(db)
+    meta = dict(conn.execute("SELECT key, value FROM ketdir_meta").fetchall())
+    history = conn.execute("SELECT editor, action, new_value FROM ketdir_change").fetchall()
+    conn.close()
+    assert meta["source"] == "monthly feed"
+    assert len(meta["content_hash"]) == 64 and meta["imported_at"].startswith(str(dt.date.today().year))
+    assert history == [("import: monthly feed", "imported", "new")]
+
+
+def test_apply_without_a_plan_and_the_source_name_from_the_input(db, tmp_path):
+    source = write_package(tmp_path / "my-feed", services(2))
+    dataset = read_any(source)
+    directory = open_directory(db, create=True)
+    try:
+        with directory.session() as session:
+            result = apply_import(session, dataset)
+    finally:
+        directory.close()
+    assert len(result.plan.new) == 2 and result.plan.source == "my-feed"

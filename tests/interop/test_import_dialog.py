@@ -1,0 +1,161 @@
+"""The import and column-mapping dialogs, driven for real (offscreen) with pytest-qt."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import CSV_EXAMPLE, copy_tree
+from dump import diff, full_dump
+from packages import services, write_package
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
+
+from ketdir.gui.import_dialog import ImportDialog, open_import_dialog  # noqa: E402
+from ketdir.gui.mapping_dialog import NOT_MAPPED, MappingDialog  # noqa: E402
+from ketdir.interop.read_spreadsheet import ColumnMapping  # noqa: E402
+from ketdir.store.engine import open_directory  # noqa: E402
+
+
+def count(db: Path, sql: str) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def dialog(qtbot, db):
+    open_directory(db, create=True).close()
+    made = []
+
+    def make(path=None):
+        d = ImportDialog(str(db), None, path)
+        qtbot.addWidget(d)
+        d.show()
+        made.append(d)
+        return d
+
+    yield make
+    for d in made:
+        d.pool.waitForDone(30000)
+
+
+def test_check_then_import_with_progress(qtbot, dialog, db):
+    d = dialog(CSV_EXAMPLE)
+    assert d.check_button.isEnabled() and not d.import_button.isEnabled()
+    with qtbot.waitSignal(d.checked, timeout=30000) as checked:
+        qtbot.mouseClick(d.check_button, Qt.MouseButton.LeftButton)
+    outcome = checked.args[0]
+    assert outcome.plan is not None
+    assert "1 new" in d.plan_text.toPlainText()
+    assert any("locations.csv:2: organization_id" in d.problem_list.item(i).text()
+               for i in range(d.problem_list.count()))
+    assert d.import_button.isEnabled()
+    assert count(db, "SELECT count(*) FROM service") == 0  # checking changes nothing
+    progress = []
+    d.signals.progress.connect(lambda f, m: progress.append(f))
+    with qtbot.waitSignal(d.imported, timeout=60000) as imported:
+        qtbot.mouseClick(d.import_button, Qt.MouseButton.LeftButton)
+    assert imported.args[0].new == 1
+    assert progress and max(progress) == 1.0
+    assert "Imported" in d.status.text()
+    assert count(db, "SELECT count(*) FROM service") == 1
+    assert not d.import_button.isEnabled()
+
+
+def test_errors_are_listed_and_block_the_import(qtbot, dialog, tmp_path, db):
+    package = copy_tree(CSV_EXAMPLE, tmp_path / "pkg")
+    text = (package / "services.csv").read_text(encoding="utf-8").replace("Community Counselling", "", 1)
+    (package / "services.csv").write_text(text, encoding="utf-8")
+    d = dialog(package)
+    with qtbot.waitSignal(d.checked, timeout=30000):
+        d.check()
+    first = d.problem_list.item(0).text()
+    assert first.startswith("Error: services.csv:2: name: this service has no name")
+    assert not d.import_button.isEnabled()
+    assert "Nothing was changed" in d.status.text()
+
+
+def test_cancel_leaves_the_directory_as_it_was(qtbot, dialog, tmp_path, db):
+    source = write_package(tmp_path / "feed", services(1500))
+    d = dialog(source)
+    with qtbot.waitSignal(d.checked, timeout=60000):
+        d.check()
+    before = full_dump(db)
+    with qtbot.waitSignal(d.cancelled, timeout=60000) as cancelled:
+        d.start_import()
+        d.cancel()  # before the worker gets going: it stops at its first check
+    assert "Nothing was changed" in cancelled.args[0]
+    assert not diff(before, full_dump(db))
+    assert d.import_button.isEnabled() and d.close_button.isEnabled()
+
+
+def test_spreadsheet_enables_the_mapping(qtbot, dialog, tmp_path, db):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("Service;Postcode;Phone\nHope drop-in;LS1 1AA;0113 496 0500\n", encoding="utf-8")
+    d = dialog(sheet)
+    assert d.mapping_button.isEnabled()
+    d.set_mapping(ColumnMapping(columns={"name": "Service", "postal_code": "Postcode", "phone": "Phone"}))
+    with qtbot.waitSignal(d.checked, timeout=30000):
+        d.check()
+    with qtbot.waitSignal(d.imported, timeout=30000):
+        d.start_import()
+    assert count(db, "SELECT count(*) FROM phone WHERE number = '0113 496 0500'") == 1
+
+
+def test_open_import_dialog_shows_a_window_modal_dialog(qtbot, db):
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    assert open_import_dialog(parent, str(db)) is None
+    dialogs = parent.findChildren(ImportDialog)
+    assert len(dialogs) == 1 and dialogs[0].isVisible()
+    dialogs[0].close()
+
+
+def test_mapping_dialog_guesses_edits_saves_and_loads(qtbot, tmp_path):
+    sheet = tmp_path / "services.csv"
+    sheet.write_bytes("Service name;Organisation;Tel;Postcode;Notes\nCafé Hope;Hope Trust;0113 496 0500;LS1 1AA;x\n"
+                      .encode("cp1252"))
+    d = MappingDialog(sheet)
+    qtbot.addWidget(d)
+    mapping = d.mapping()
+    assert mapping.columns == {"name": "Service name", "organization": "Organisation", "phone": "Tel",
+                               "postal_code": "Postcode"}
+    assert mapping.delimiter is None  # detected, not forced
+    assert d.preview.item(0, 0).text() == "Café Hope"
+    assert d.ok_button.isEnabled()
+    d.set_column("name", None)
+    assert not d.ok_button.isEnabled() and "service name" in d.status.text()
+    d.set_column("name", "Service name")
+    d.set_column("description", "Notes")
+    d.need_constant.setCurrentIndex(d.need_constant.findData("harm-reduction"))
+    saved = tmp_path / "m.json"
+    d.save_to(saved)
+    again = MappingDialog(sheet)
+    qtbot.addWidget(again)
+    again.load_from(saved)
+    assert again.mapping().columns == {**mapping.columns, "description": "Notes"}
+    assert again.mapping().constants == {"need": "harm-reduction"}
+    assert again._combos["url"].currentText() == NOT_MAPPED
+
+
+def test_mapping_dialog_for_a_workbook(qtbot, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active.append(["nothing here"])
+    services_sheet = book.create_sheet("Services")
+    services_sheet.append(["Name", "Phone number"])
+    services_sheet.append(["Night line", "0808 157 0000"])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    d = MappingDialog(path, ColumnMapping(sheet="Services"))
+    qtbot.addWidget(d)
+    assert d.sheet_box.currentText() == "Services"
+    assert d.mapping().columns == {"name": "Name", "phone": "Phone number"}
+    assert not d.delimiter_box.isEnabled()
