@@ -8,6 +8,7 @@ import argparse
 import importlib
 import datetime as dt
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -103,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         from ketdir.gui.app import run
 
         return run(known.db)
+    if hasattr(signal, "SIGPIPE"):  # `ketdir search ... | head` ends quietly, as other commands do
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
     from ketdir.store.engine import DatabaseProblem
     from ketdir.store.records import RecordError

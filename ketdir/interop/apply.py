@@ -298,6 +298,23 @@ class _Analysis:
     all_new: bool = False  # the directory had none of it: insert everything, compare nothing
 
 
+class _DBRow:
+    """A row read from the directory: a tuple plus a shared name -> position map (lighter than a dict)."""
+
+    __slots__ = ("values", "index")
+
+    def __init__(self, values: tuple, index: dict[str, int]):
+        self.values = values
+        self.index = index
+
+    def get(self, name: str, default: Any = None) -> Any:
+        i = self.index.get(name)
+        return default if i is None else self.values[i]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[self.index[name]]
+
+
 class _Loader:
     def __init__(self, session: Session):
         self.session = session
@@ -319,10 +336,13 @@ class _Loader:
         model_table = MODELS[table].__table__
         col = model_table.c[column]
         target = self.rows[table]
+        index = {c.name: i for i, c in enumerate(model_table.c)}
+        id_at = index["id"]
+        conn = self.session.connection()
         for chunk in _chunks(values):
-            for row in self.session.execute(select(*model_table.c).where(col.in_(chunk))):
-                mapping = dict(row._mapping)
-                target[mapping["id"]] = mapping
+            for row in conn.execute(select(*model_table.c).where(col.in_(chunk))):
+                values_ = tuple(row)
+                target[values_[id_at]] = _DBRow(values_, index)
 
 
 def _fingerprint(session: Session) -> tuple:

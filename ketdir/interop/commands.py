@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from ketdir.interop.load import FORMATS
@@ -65,7 +66,8 @@ def import_command(args) -> int:
 
 def _import(args) -> int:
     from ketdir.cli import UsageProblem
-    from ketdir.interop.apply import apply_import, plan_import
+    from ketdir.interop.apply import apply_import, plan_import, plural
+    from ketdir.interop.dataset import LABELS
     from ketdir.interop.load import read_any
     from ketdir.interop.read_spreadsheet import ColumnMapping
     from ketdir.interop.validate import validate
@@ -85,7 +87,12 @@ def _import(args) -> int:
         validate(dataset)
         if dataset.errors:
             return _refuse(dataset, args)
-    directory = open_directory(args.db, create=True)
+    scratch = None
+    target = args.db
+    if new_file and args.dry_run:  # plan against an empty directory, without making the real file
+        scratch = tempfile.TemporaryDirectory(prefix="ketdir-dry-run-")
+        target = str(Path(scratch.name) / "empty.db")
+    directory = open_directory(target, create=True)
     try:
         with directory.session() as session:
             validate(dataset, session)
@@ -94,7 +101,8 @@ def _import(args) -> int:
             if dataset.errors:
                 return _refuse(dataset, args)
             _print_problems(dataset.problems, args.all)
-            counts = ", ".join(f"{n:,} {t.replace('_', ' ')}" for t, n in dataset.counts().items())
+            counts = ", ".join(f"{n:,} {LABELS[t] if n == 1 else plural(LABELS[t])}"
+                               for t, n in dataset.counts().items())
             print(f"Read {args.path} ({dataset.format}): {counts or 'nothing'}.")
             plan = plan_import(session, dataset, overwrite_conflicts=args.overwrite_conflicts)
             for line in plan.lines():
@@ -119,6 +127,8 @@ def _import(args) -> int:
             return 0
     finally:
         directory.close()
+        if scratch is not None:
+            scratch.cleanup()
 
 
 def _refuse(dataset, args) -> int:

@@ -1,6 +1,6 @@
 """Which services came from which import source, so a re-import can update, remove and detect conflicts.
 
-Two small tables of ketdir's own (created on first import if the database predates them):
+Two small tables of ketdir's own, created by the first import (inside its transaction):
 
 - `ketdir_import_source`: one row per source (name, when it was last imported, its content hash).
 - `ketdir_imported_service`: one row per (source, service): the service's `version` right after the
@@ -13,12 +13,14 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import DateTime, Integer, String, Text, inspect
-from sqlalchemy.orm import Mapped, Session, mapped_column
-
-from ketdir.store.models import Base
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
-class ImportSource(Base):
+class TrackingBase(DeclarativeBase):
+    pass
+
+
+class ImportSource(TrackingBase):
     __tablename__ = "ketdir_import_source"
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime)
@@ -28,7 +30,7 @@ class ImportSource(Base):
     services: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ImportedService(Base):
+class ImportedService(TrackingBase):
     __tablename__ = "ketdir_imported_service"
     source: Mapped[str] = mapped_column(String(200), primary_key=True)
     service_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)

@@ -62,3 +62,11 @@ def test_errors_exit_1_and_change_nothing(tmp_path, capsys):
     assert "broken.json:1: id: this service has no id" in output
     assert "Nothing was changed." in output
     assert not db.exists()  # no empty database left behind
+
+
+def test_dry_run_into_a_new_database_leaves_no_file(tmp_path, capsys):
+    db = tmp_path / "not-yet.db"
+    code, output = run(capsys, "--db", str(db), "import", str(CSV_EXAMPLE), "--dry-run")
+    assert code == 0, output
+    assert "1 new" in output and "Dry run: nothing was changed." in output
+    assert not db.exists()
