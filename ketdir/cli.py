@@ -104,8 +104,6 @@ def main(argv: list[str] | None = None) -> int:
         from ketdir.gui.app import run
 
         return run(known.db)
-    if hasattr(signal, "SIGPIPE"):  # `ketdir search ... | head` ends quietly, as other commands do
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
     from ketdir.store.engine import DatabaseProblem
     from ketdir.store.records import RecordError
@@ -212,5 +210,12 @@ def _search(args) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def entry_point() -> None:
+    """The `ketdir` console script."""
+    if hasattr(signal, "SIGPIPE"):  # `ketdir search ... | head` ends quietly, as other commands do
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry_point()
