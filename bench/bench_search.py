@@ -266,6 +266,12 @@ def run(db: Path, n_queries: int, with_counts: bool, like_limit: int | None, qui
                           need=st.need if s == "text+need" else None, found=f)
                      for ms, st, f in results[s].slowest()] for s in SCENARIOS},
         peak_rss_mb=round(peak_rss_mb(), 1),
+        keystroke_ms=[dict(scenario=sc, text=st.text, place=st.place if "place" in sc else None,
+                           need=st.need if sc == "text+need" else None, ms=round(ms, 3), cpu_ms=round(cpu, 3),
+                           found=f, fts_floor_ms=round(floor_of[i], 3) if i in floor_of else None)
+                      for sc in SCENARIOS
+                      for i, (ms, cpu, st, f) in enumerate(zip(results[sc].ms, results[sc].cpu, results[sc].where,
+                                                               results[sc].found))],
     )
     session.close()
     directory.close()

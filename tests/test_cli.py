@@ -118,3 +118,13 @@ def test_harm_by_words_and_by_need(capsys):
 def test_harm_unknown_topic_exits_2(capsys):
     assert main(["harm", "zzzzqqq"]) == 2
     assert "no harm topic matches" in capsys.readouterr().err
+
+
+def test_import_refuses_to_write_into_the_bundled_directory(capsys, monkeypatch, tmp_path):
+    from ketdir.paths import bundled_db
+
+    monkeypatch.delenv("KETDIR_DB", raising=False)
+    before = bundled_db().read_bytes()
+    assert main(["import", str(tmp_path / "anything.json")]) == 2
+    assert "bundled training directory" in capsys.readouterr().err
+    assert bundled_db().read_bytes() == before

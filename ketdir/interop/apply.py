@@ -34,7 +34,17 @@ from ketdir.interop.dataset import LABELS, LOCAL_ONLY, MODELS, TABLE_ORDER, Data
 from ketdir.interop.validate import validate
 from ketdir.store.engine import get_meta, set_meta
 from ketdir.store.index import GENERATION_KEY, refresh, refresh_all
-from ketdir.store.models import ChangeHistory, DatasetMeta, Location, Service, ServiceAtLocation
+from ketdir.store.models import (
+    ChangeHistory,
+    Contact,
+    DatasetMeta,
+    Language,
+    Location,
+    Phone,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+)
 from ketdir.store.records import ensure_need_taxonomy
 
 OWNERS = ("service", "location", "organization")
@@ -76,6 +86,7 @@ DELETE_ORDER = ("attribute", "language", "phone", "schedule", "contact", "servic
 LOCAL_EDIT_ACTIONS = ("edited", "verified", "retired", "created")
 CHUNK = 5000
 BULK_INDEX_MIN = 5000  # services: from here on, rebuild the full-text index in one pass
+WHOLE_TABLE_SHARE = 0.3  # asked for this share of a table's rows: read the whole table once instead
 
 Key = tuple[str, str]  # (owner kind, id)
 
@@ -274,7 +285,19 @@ def _getter(cols: list[str]) -> Callable[[dict[str, Any]], tuple]:
     return itemgetter(*cols)
 
 
-def _same(a: dict[str, Any], b: dict[str, Any], fields: Iterable[str]) -> bool:
+def _position_getter(table: str, cols: list[str]) -> Callable[[tuple], tuple]:
+    """The same values as _getter, from a directory row's tuple (columns in model order)."""
+    positions = {c.name: i for i, c in enumerate(MODELS[table].__table__.c)}
+    indices = [positions[c] for c in cols]
+    if not indices:
+        return lambda values: ()
+    if len(indices) == 1:
+        i = indices[0]
+        return lambda values: (values[i],)
+    return itemgetter(*indices)
+
+
+def _same(a: dict[str, Any], b: Any, fields: Iterable[str]) -> bool:
     return all(a.get(f) == b.get(f) for f in fields)
 
 
@@ -318,29 +341,35 @@ class _DBRow:
 class _Loader:
     def __init__(self, session: Session):
         self.session = session
-        self.rows: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-        self._empty: dict[str, bool] = {}
+        self.rows: dict[str, dict[str, _DBRow]] = defaultdict(dict)
+        self._count: dict[str, int] = {}
+        self._whole: set[str] = set()
 
-    def empty(self, table: str) -> bool:
-        if table not in self._empty:
-            model = MODELS[table]
-            self._empty[table] = self.session.execute(select(model.id).limit(1)).first() is None
-        return self._empty[table]
+    def count(self, table: str) -> int:
+        if table not in self._count:
+            self._count[table] = self.session.execute(select(func.count()).select_from(MODELS[table])).scalar() or 0
+        return self._count[table]
 
     def load(self, table: str, column: str, values: Iterable[Any]) -> None:
-        if self.empty(table):
+        """Rows of `table` whose `column` is one of `values` (the whole table, once, when that is most of it)."""
+        if table in self._whole or self.count(table) == 0:
             return
         values = sorted({v for v in values if v is not None})
         if not values:
             return
         model_table = MODELS[table].__table__
-        col = model_table.c[column]
         target = self.rows[table]
         index = {c.name: i for i, c in enumerate(model_table.c)}
         id_at = index["id"]
         conn = self.session.connection()
-        for chunk in _chunks(values):
-            for row in conn.execute(select(*model_table.c).where(col.in_(chunk))):
+        if len(values) >= self.count(table) * WHOLE_TABLE_SHARE:
+            self._whole.add(table)
+            queries = [select(*model_table.c)]
+        else:
+            col = model_table.c[column]
+            queries = [select(*model_table.c).where(col.in_(chunk)) for chunk in _chunks(values)]
+        for query in queries:
+            for row in conn.execute(query):
                 values_ = tuple(row)
                 target[values_[id_at]] = _DBRow(values_, index)
 
@@ -423,6 +452,7 @@ def _analyse(session: Session, dataset: Dataset, overwrite: bool) -> _Analysis:
     db_bundles = _bundles(db, db_owner_of)
 
     # Compare each incoming owner with the directory.
+    compare = {t: (_getter(cols), _position_getter(t, cols)) for t, cols in fields.items()}
     status: dict[Key, str] = {}
     table_counts: dict[str, TableChanges] = defaultdict(TableChanges)
     for key, bundle in in_bundles.items():
@@ -434,12 +464,15 @@ def _analyse(session: Session, dataset: Dataset, overwrite: bool) -> _Analysis:
         same = True
         for table, rows in bundle.items():
             db_rows = theirs.get(table, {})
-            if set(rows) != set(db_rows):
+            if rows.keys() != db_rows.keys():
                 same = False
                 break
-            cols = fields.get(table, [])
-            if not all(_same(row, db_rows[rid], cols) for rid, row in rows.items()):
-                same = False
+            in_get, db_get = compare[table]
+            for rid, row in rows.items():
+                if in_get(row) != db_get(db_rows[rid].values):
+                    same = False
+                    break
+            if not same:
                 break
         if same:
             same = all(set(theirs.get(t, {})) <= set(bundle.get(t, {})) for t in theirs)
@@ -867,10 +900,17 @@ def _write(session: Session, dataset: Dataset, a: _Analysis, progress, cancel, e
                 written[table] += writer.insert(model_table, inserts[table])
         stepper.message = "Indexing"
     if orphan_candidates:
+        # A location no service is at any more goes too — unless another service's phone, hours,
+        # contact or language still points at it.
         still_used = set()
+        users = [(ServiceAtLocation, ServiceAtLocation.location_id, None)] + [
+            (model, model.location_id, model.service_id) for model in (Phone, Schedule, Contact, Language)]
         for chunk in _chunks(sorted(orphan_candidates)):
-            still_used.update(session.execute(
-                select(ServiceAtLocation.location_id).where(ServiceAtLocation.location_id.in_(chunk))).scalars())
+            for model, location_column, service_column in users:
+                query = select(location_column).where(location_column.in_(chunk))
+                if service_column is not None:
+                    query = query.where(service_column.is_not(None))
+                still_used.update(session.execute(query).scalars())
         orphans = sorted(orphan_candidates - still_used - set(a.incoming.get("location", {})))
         if orphans:
             deleted["location"] += writer.delete(Location.__table__, orphans)

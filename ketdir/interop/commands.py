@@ -71,6 +71,7 @@ def _import(args) -> int:
     from ketdir.interop.load import read_any
     from ketdir.interop.read_spreadsheet import ColumnMapping
     from ketdir.interop.validate import validate
+    from ketdir.paths import bundled_db
     from ketdir.store.engine import open_directory, resolve_url
 
     mapping = None
@@ -79,8 +80,13 @@ def _import(args) -> int:
             mapping = ColumnMapping.load(args.mapping)
         except ValueError as exc:
             raise UsageProblem(str(exc)) from None
-    dataset = read_any(args.path, args.format, mapping=mapping, source=args.source)
     url = resolve_url(args.db)
+    if url == resolve_url(bundled_db()) and not args.dry_run:
+        raise UsageProblem(
+            "resources.db is the bundled training directory, rebuilt from data/ by `ketdir build-db`. "
+            "Import into your own file instead: ketdir --db my-directory.db import PATH (it is made if missing)."
+        )
+    dataset = read_any(args.path, args.format, mapping=mapping, source=args.source)
     new_file = url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists()
     if new_file or dataset.errors:
         # nothing to link to yet (or nothing readable): check before a new database file is made

@@ -84,8 +84,10 @@ class Flattener:
     def problem(self, level: str, where: Where, field: str | None, message: str, code: str = "") -> None:
         self.dataset.problems.append(Problem(level, where.file, where.row, where.field(field), message, code))
 
-    def add(self, table: str, obj: Any, where: Where, link: tuple[str, Any] | None = None) -> Any:
-        """Add an object (and everything nested in it); returns its id."""
+    def add(self, table: str, obj: Any, where: Where, link: tuple[str, Any] | None = None,
+            parent: str | None = None) -> Any:
+        """Add an object (and everything nested in it); returns its id. `link` is (field, parent id) and
+        `parent` the parent's table (an attribute's link_entity when the object does not say)."""
         if not isinstance(obj, dict):
             self.problem(ERROR, where, None, f"expected an object (a {table.replace('_', ' ')}), found "
                          f"{type(obj).__name__}.", "json-shape")
@@ -105,11 +107,10 @@ class Flattener:
                 row[key] = value
         if link is not None:
             field, value = link
-            if field == "link_id" and table == "attribute":
-                row.setdefault("link_entity", link[1][1] if isinstance(link[1], tuple) else None)
-                value = value[0] if isinstance(value, tuple) else value
             if row.get(field) in (None, ""):
                 row[field] = value
+            if table == "attribute" and parent and row.get("link_entity") in (None, ""):
+                row["link_entity"] = parent
         row_id = row.get("id")
         if row_id in (None, ""):
             row_id = self.generate_id(table, row, where)
@@ -129,12 +130,9 @@ class Flattener:
             if child_link.startswith("^"):
                 continue
             items = value if isinstance(value, list) else [value]
-            parent_link: Any = row_id
-            if child_table == "attribute":
-                parent_link = (row_id, table)
             for i, item in enumerate(items):
                 self.add(child_table, item, Where(where.file, where.row, f"{_join(where.path, key)}[{i}]"),
-                         (child_link, parent_link))
+                         (child_link, row_id), table)
         return row_id
 
     def generate_id(self, table: str, row: dict[str, Any], where: Where) -> str | None:

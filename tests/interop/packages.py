@@ -13,8 +13,9 @@ def sid(n: int) -> str:
     return stable_id("test-service", str(n))
 
 
-def write_package(folder: Path, services: list[dict], *, extra_terms: bool = False) -> Path:
-    """A small HSDS datapackage: one organisation, services with a phone each, optional taxonomy terms."""
+def write_package(folder: Path, services: list[dict], *, extra_terms: bool = False, places: bool = False) -> Path:
+    """A small HSDS datapackage: one organisation, services with a phone each; optionally taxonomy terms,
+    and (places=True) a location with an address for each service (postcode from s["postcode"])."""
     folder.mkdir(parents=True, exist_ok=True)
 
     def write(name: str, header: list[str], rows: list[list]) -> None:
@@ -28,6 +29,14 @@ def write_package(folder: Path, services: list[dict], *, extra_terms: bool = Fal
           [[s["id"], ORG, s["name"], s.get("description", ""), "active", "2026-10-01"] for s in services])
     write("phones.csv", ["id", "service_id", "number"],
           [[stable_id(s["id"], "phone"), s["id"], s.get("phone", "020 7946 0000")] for s in services])
+    if places:
+        write("locations.csv", ["id", "organization_id", "location_type", "name"],
+              [[stable_id(s["id"], "loc"), ORG, "physical", s["name"]] for s in services])
+        write("addresses.csv", ["id", "location_id", "address_1", "city", "postal_code", "country", "address_type"],
+              [[stable_id(s["id"], "addr"), stable_id(s["id"], "loc"), "1 Test Street", "Leeds",
+                s.get("postcode", "LS1 1AA"), "GB", "physical"] for s in services])
+        write("service_at_location.csv", ["id", "service_id", "location_id"],
+              [[stable_id(s["id"], "sal"), s["id"], stable_id(s["id"], "loc")] for s in services])
     if extra_terms:
         write("taxonomies.csv", ["id", "name", "description"],
               [[stable_id("oe"), "Open Eligibility", "Open Eligibility human services"]])

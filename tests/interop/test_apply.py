@@ -224,3 +224,17 @@ def test_apply_without_a_plan_and_the_source_name_from_the_input(db, tmp_path):
     finally:
         directory.close()
     assert len(result.plan.new) == 2 and result.plan.source == "my-feed"
+
+
+def test_a_changed_address_changes_the_service_and_a_removed_service_takes_its_location(db, tmp_path):
+    feed = [{"id": sid(i), "name": f"Service {i}", "postcode": "LS1 1AA"} for i in range(3)]
+    source = write_package(tmp_path / "feed", feed, places=True)
+    import_into(db, source, source="feed")
+    feed[1]["postcode"] = "LS6 2QT"
+    write_package(source, feed[:2], places=True)
+    result = import_into(db, source, source="feed")
+    assert result.plan.changed == [sid(1)] and result.plan.removed == [sid(2)]
+    assert count(db, "SELECT count(*) FROM address WHERE postal_code = 'LS6 2QT'") == 1
+    assert count(db, "SELECT count(*) FROM location") == 2  # the removed service's location went with it
+    assert count(db, "SELECT count(*) FROM address") == 2
+    assert count(db, f"SELECT version FROM service WHERE id = '{sid(1)}'") == 2
