@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import uuid
 from typing import Iterator
 
@@ -75,3 +76,25 @@ def database_url(backend: str, folder, name: str = "directory") -> Iterator[str]
     else:
         with pg_database() as url:
             yield url
+
+
+@contextlib.contextmanager
+def copy_template(template, folder, name: str = "referral"):
+    """A copy of the template directory on the same backend: a file copy, or CREATE DATABASE ... TEMPLATE."""
+    if not isinstance(template, str):
+        copy = folder / f"{name}.db"
+        shutil.copyfile(template, copy)
+        yield copy
+        return
+    name = f"ketdir_t_{uuid.uuid4().hex[:12]}"
+    engine = _admin_engine(pg_admin_url())
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template).database}"')
+    finally:
+        engine.dispose()
+    url = make_url(pg_admin_url()).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        drop_pg_database(url)

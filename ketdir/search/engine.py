@@ -17,7 +17,7 @@ from ketdir.search.types import Hit, OpenState, Query, Results
 from ketdir.store import fts
 
 STALE_AFTER = dt.timedelta(days=365)
-NATIONAL_LIMIT = 40
+NATIONAL_LIMIT = 15  # national lines shown in their own group
 FEW = 3  # fewer results than this: try the spelling fallback
 
 

@@ -19,7 +19,7 @@ from ketdir.needs import need_types
 from ketdir.search.text_query import Group
 from ketdir.store import fts, tags
 
-CANDIDATES = 200  # rows ranked (bm25 / ts_rank) per query
+CANDIDATES = 100  # rows ranked (bm25 / ts_rank) per query: twice a page of results
 POSITIONS = 1500  # rows read, unranked, to find the nearest when a place is given
 MAX_STEPS = 6  # smaller circles tried when very many services are near a place
 WHOLE_UK = 600.0  # miles: a radius this wide needs no grid cells
@@ -117,7 +117,7 @@ class Retriever:
         else:
             strong = fts.Match(groups, mode, match.required, columns=fts.STRONG_COLUMNS) if groups else match
             found = self.fetch(strong, CANDIDATES)
-            if len(found) < limit:
+            if len(found) < limit:  # few strong matches: fill up with the others
                 seen = {c.rowid for c in found}
                 found += [c for c in self.fetch(match, CANDIDATES) if c.rowid not in seen]
         found.sort(key=lambda c: (c.rank, c.rowid))

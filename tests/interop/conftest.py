@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: backends
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from backends import BACKENDS, database_url  # noqa: E402
 
 from ketdir.interop.apply import ImportResult, apply_import, plan_import  # noqa: E402
 from ketdir.interop.load import read_any  # noqa: E402
@@ -25,7 +30,7 @@ LEGACY_JSON = FIXTURES / "legacy_oruk_v1_service.json"
 EXAMPLE_SERVICE_ID = "ac148810-d857-441c-9679-408f346de14b"
 
 
-def import_into(db: Path, path: Path, **kwargs) -> ImportResult:
+def import_into(db: Path | str, path: Path, **kwargs) -> ImportResult:
     """Read, validate, plan and apply; fails the test on any error in the input."""
     mapping = kwargs.pop("mapping", None)
     fmt = kwargs.pop("fmt", "auto")
@@ -43,9 +48,29 @@ def import_into(db: Path, path: Path, **kwargs) -> ImportResult:
         directory.close()
 
 
+@pytest.fixture(params=BACKENDS)
+def db(request, tmp_path: Path):
+    """A new directory database, once per backend: a SQLite file, or a database on the PostgreSQL test server
+    (tests/backends.py). A path or a URL: import_into, open_directory and rows() take either."""
+    with database_url(request.param, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
+def sqlite_db(tmp_path: Path) -> Path:
+    """A new SQLite file, for tests that compare whole files (dump.full_dump) or drive the window."""
     return tmp_path / "directory.db"
+
+
+def rows(db, sql: str) -> list[tuple]:
+    """The rows of one query, on either backend (db: a .db path or a database URL)."""
+    url = db if isinstance(db, str) and "://" in db else f"sqlite:///{db}"
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql)).fetchall()]
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

@@ -3,11 +3,10 @@ and foreign taxonomies mapped to need types."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import import_into
+from conftest import import_into, rows
 from dump import diff, full_dump
 from packages import services, sid, write_package
 
@@ -18,15 +17,11 @@ from ketdir.store.engine import open_directory
 from ketdir.store.models import ChangeHistory, Service, stable_id
 from ketdir.store.records import need_term_id
 
-def count(db: Path, sql: str) -> int:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchone()[0]
-    finally:
-        conn.close()
+def count(db, sql: str) -> int:
+    return rows(db, sql)[0][0]
 
 
-def plan_for(db: Path, source: Path, **kwargs):
+def plan_for(db, source: Path, **kwargs):
     dataset = read_any(source)
     directory = open_directory(db, create=True)
     try:
@@ -69,7 +64,7 @@ def test_services_gone_from_the_source_are_removed(db, tmp_path):
     assert count(db, "SELECT count(*) FROM service") == 4
 
 
-def edit_locally(db: Path, service_id: str, name: str, editor: str = "Sam (helpline)") -> None:
+def edit_locally(db, service_id: str, name: str, editor: str = "Sam (helpline)") -> None:
     """What the edit form does: an ORM update (bumps the version) and a change-history line."""
     directory = open_directory(db)
     try:
@@ -84,12 +79,8 @@ def edit_locally(db: Path, service_id: str, name: str, editor: str = "Sam (helpl
         directory.close()
 
 
-def name_of(db: Path, service_id: str) -> str:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("SELECT name FROM service WHERE id = ?", (service_id,)).fetchone()[0]
-    finally:
-        conn.close()
+def name_of(db, service_id: str) -> str:
+    return rows(db, f"SELECT name FROM service WHERE id = '{service_id}'")[0][0]
 
 
 def test_local_edits_are_conflicts_not_overwritten(db, tmp_path):
@@ -123,11 +114,11 @@ def test_a_locally_edited_service_missing_from_the_source_is_kept(db, tmp_path):
     assert count(db, "SELECT count(*) FROM service") == 2
 
 
-def test_a_failure_half_way_leaves_the_database_exactly_as_before(db, tmp_path):
+def test_a_failure_half_way_leaves_the_database_exactly_as_before(sqlite_db, tmp_path):
     base = write_package(tmp_path / "base", services(50))
-    import_into(db, base, source="feed")
+    import_into(sqlite_db, base, source="feed")
     bigger = write_package(tmp_path / "bigger", services(3000, {0: "Changed name"}))
-    before = full_dump(db)
+    before = full_dump(sqlite_db)
     seen = []
 
     def explode(fraction: float, message: str) -> None:
@@ -136,16 +127,16 @@ def test_a_failure_half_way_leaves_the_database_exactly_as_before(db, tmp_path):
             raise OSError("disk full (simulated)")
 
     with pytest.raises(OSError, match="disk full"):
-        import_into(db, bigger, source="feed", progress=explode)
+        import_into(sqlite_db, bigger, source="feed", progress=explode)
     assert any(m.startswith("Writing") for m in seen)
-    differences = diff(before, full_dump(db))
+    differences = diff(before, full_dump(sqlite_db))
     assert not differences, "\n".join(differences)
 
 
-def test_cancel_rolls_back_too(db, tmp_path):
+def test_cancel_rolls_back_too(sqlite_db, tmp_path):
     source = write_package(tmp_path / "feed", services(2000))
-    open_directory(db, create=True).close()
-    before = full_dump(db)
+    open_directory(sqlite_db, create=True).close()
+    before = full_dump(sqlite_db)
     calls = []
 
     def cancel() -> bool:
@@ -153,8 +144,8 @@ def test_cancel_rolls_back_too(db, tmp_path):
         return len(calls) > 3
 
     with pytest.raises(ImportCancelled, match="Nothing was changed"):
-        import_into(db, source, cancel=cancel)
-    assert not diff(before, full_dump(db))
+        import_into(sqlite_db, source, cancel=cancel)
+    assert not diff(before, full_dump(sqlite_db))
 
 
 def test_first_import_into_an_existing_database_creates_tracking_inside_the_transaction(tmp_path, bundled_copy):
@@ -189,26 +180,24 @@ def test_foreign_terms_are_kept_and_mapped_to_need_types(db, tmp_path):
     assert count(db, f"SELECT need_mask FROM ketdir_search_doc WHERE service_id = '{sid(0)}'") != 0
 
 
-def test_dry_run_plan_lists_new_changed_removed(db, tmp_path):
+def test_dry_run_plan_lists_new_changed_removed(sqlite_db, tmp_path):
     source = write_package(tmp_path / "feed", services(3))
-    import_into(db, source, source="feed")
+    import_into(sqlite_db, source, source="feed")
     write_package(source, services(2, {0: "Zero (renamed)"}) + [{"id": sid(9), "name": "Nine"}])
-    before = full_dump(db)
-    plan = plan_for(db, source)
+    before = full_dump(sqlite_db)
+    plan = plan_for(sqlite_db, source)
     assert (plan.new, plan.changed, plan.removed) == ([sid(9)], [sid(0)], [sid(2)])
     text = "\n".join(plan.lines())
     assert "1 new, 1 changed, 1 unchanged, 1 removed" in text
     assert "Removed: Service 2" in text
-    assert not diff(before, full_dump(db))
+    assert not diff(before, full_dump(sqlite_db))
 
 
 def test_dataset_metadata_is_recorded(db, tmp_path):
     source = write_package(tmp_path / "feed", services(1))
     import_into(db, source, source="monthly feed")
-    conn = sqlite3.connect(db)
-    meta = dict(conn.execute("SELECT key, value FROM ketdir_meta").fetchall())
-    history = conn.execute("SELECT editor, action, new_value FROM ketdir_change").fetchall()
-    conn.close()
+    meta = dict(rows(db, "SELECT key, value FROM ketdir_meta"))
+    history = rows(db, "SELECT editor, action, new_value FROM ketdir_change")
     assert meta["source"] == "monthly feed"
     assert len(meta["content_hash"]) == 64 and meta["imported_at"].startswith(str(dt.date.today().year))
     assert history == [("import: monthly feed", "imported", "new")]

@@ -29,6 +29,12 @@ def count(db: Path, sql: str) -> int:
 
 
 @pytest.fixture
+def db(sqlite_db):
+    """The window tests stay on a SQLite file (they compare whole files)."""
+    return sqlite_db
+
+
+@pytest.fixture
 def dialog(qtbot, db):
     open_directory(db, create=True).close()
     made = []

@@ -3,7 +3,6 @@ organization_full.json, taxonomy_term.json, and lists and API pages of services.
 from __future__ import annotations
 
 import json
-import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -15,18 +14,11 @@ from conftest import (
     SERVICE_FULL,
     TAXONOMY_TERM,
     import_into,
+    rows,
 )
 
 from ketdir.interop.load import detect_format, read_any
 from ketdir.interop.validate import validate
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def zip_folder(folder: Path, target: Path, wrap: str = "") -> Path:

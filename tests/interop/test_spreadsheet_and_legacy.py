@@ -3,12 +3,11 @@ Open Referral UK v1 tables mapped onto HSDS 3.0."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import LEGACY_CSV, LEGACY_JSON, import_into
+from conftest import LEGACY_CSV, LEGACY_JSON, import_into, rows
 
 from ketdir.interop.load import detect_format, read_any
 from ketdir.interop.read_spreadsheet import ColumnMapping, parse_hours_text, read_sheet, suggest_mapping
@@ -37,15 +36,11 @@ def saved_mapping(tmp_path: Path) -> Path:
     return path
 
 
-def query(db: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+def query(db, sql: str) -> list[tuple]:
+    return rows(db, sql)
 
 
-def check_sheet_import(db: Path) -> None:
+def check_sheet_import(db) -> None:
     assert query(db, "SELECT name, fees_description, assured_date FROM service ORDER BY name") == [
         ("Café Hope drop-in", "Free (£0)", "2026-10-01"), ("Night line", None, "2026-09-30")]
     assert query(db, "SELECT count(*) FROM organization") == [(1,)]

@@ -10,6 +10,12 @@ from ketdir.referral.log import referrals
 
 
 @pytest.fixture
+def directory(sqlite_directory):
+    """The window tests run on a SQLite file (the directory logic is tested on both backends elsewhere)."""
+    return sqlite_directory
+
+
+@pytest.fixture
 def settings(tmp_path):
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 

@@ -52,7 +52,8 @@ def settings(tmp_path):
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
-def test_applied_on_start_with_the_count_shown(directory, settings, qapp):
+def test_applied_on_start_with_the_count_shown(sqlite_directory, settings, qapp):
+    directory = sqlite_directory
     with directory.session() as session:
         fill(session)
     assert retention_months(settings) == 0

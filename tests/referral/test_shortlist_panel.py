@@ -12,6 +12,12 @@ from ketdir.referral.shortlist import Shortlist
 
 
 @pytest.fixture
+def directory(sqlite_directory):
+    """The window tests run on a SQLite file (the directory logic is tested on both backends elsewhere)."""
+    return sqlite_directory
+
+
+@pytest.fixture
 def make_panel(qtbot, directory, tmp_path):
     def make(path=tmp_path / "shortlist.json"):
         panel = ShortlistPanel(directory, Shortlist.load(path, database_url=directory.url), clock=lambda: NOW)

@@ -10,8 +10,9 @@ from ketdir.store.detail import load_service_detail
 
 
 @pytest.fixture
-def details(session):
-    return [load_service_detail(session, i, today=TODAY) for i in (BLADDER, CHEMLINE, DEMO)]
+def details(sqlite_directory):
+    with sqlite_directory.session() as session:
+        return [load_service_detail(session, i, today=TODAY) for i in (BLADDER, CHEMLINE, DEMO)]
 
 
 def normal(text: str) -> str:

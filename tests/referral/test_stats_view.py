@@ -12,6 +12,12 @@ from ketdir.referral.log import log_referral
 
 
 @pytest.fixture
+def directory(sqlite_directory):
+    """The window tests run on a SQLite file (the directory logic is tested on both backends elsewhere)."""
+    return sqlite_directory
+
+
+@pytest.fixture
 def view(qtbot, directory):
     with directory.session() as session:
         log_referral(session, [BLADDER], ["bladder-urology"], "SE1 7TP", "phone", at=dt.datetime(2026, 10, 20, 9))
