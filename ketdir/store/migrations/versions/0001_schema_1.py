@@ -18,4 +18,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("ketdir cannot go back before schema 1")
+    raise RuntimeError("ketdir cannot go back before schema 1: restore the backup made before the upgrade.")
