@@ -95,9 +95,10 @@ def header_texts(results: Results) -> tuple[str, str]:
     shown = len(results.local)
     total = max(results.total_local, shown)
     noun = "service" if total == 1 else "services"
-    local = f"{total} {noun} near {place}" if place else f"{total} {noun}"
+    amount = f"About {total:,}" if results.total_is_estimate else f"{total:,}"
+    local = f"{amount} {noun} near {place}" if place else f"{amount} {noun}"
     if total > shown:
-        local += f" · showing the first {shown}"
+        local += f" · showing the {'nearest' if place else 'best'} {shown}"
     count = len(results.national)
     national = f"National and phone lines ({count})"
     return local, national

@@ -73,7 +73,8 @@ def results_as_text(results: Results) -> str:
         when = f"at {q.at:%a %d %b %H:%M}" if q.at else "now"
         out.append(f"Open {when} only")
     shown = len(results.local)
-    out.append(f"{results.total_local} service{'s' if results.total_local != 1 else ''} found"
+    about = "About " if results.total_is_estimate else ""
+    out.append(f"{about}{results.total_local:,} service{'s' if results.total_local != 1 else ''} found"
                + (f" (showing {shown})" if shown < results.total_local else ""))
     out.append("")
     for i, hit in enumerate(results.local, 1):

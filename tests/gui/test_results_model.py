@@ -138,3 +138,11 @@ def test_tel_links():
     assert tel_url("0300 123 6600") == "tel:+443001236600"
     assert tel_url("111") == "tel:111"
     assert tel_url("116 123") == "tel:116123"
+
+
+def test_estimated_totals_say_about():
+    from ketdir.gui.results_model import header_texts
+    from ketdir.search.types import Query, Results
+
+    results = Results(query=Query(text="ke"), total_local=6589, total_is_estimate=True)
+    assert header_texts(results)[0] == "About 6,589 services"
