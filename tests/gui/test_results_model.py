@@ -145,4 +145,4 @@ def test_estimated_totals_say_about():
     from ketdir.search.types import Query, Results
 
     results = Results(query=Query(text="ke"), total_local=6589, total_is_estimate=True)
-    assert header_texts(results)[0] == "About 6,589 services"
+    assert header_texts(results)[0] == "About 6,589 services · showing the best 0"
