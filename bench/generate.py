@@ -12,9 +12,12 @@ ages, fees and languages are drawn from word lists. The same seed gives the same
 Every record is synthetic and marked as such: `is_demo` is set on every service, phone numbers come
 from Ofcom's ranges reserved for drama (they ring nowhere), and the dataset metadata says "synthetic".
 
-Speed: HSDS rows are written with Core `insert()` in batches of 5,000 services inside one transaction;
-the search rows (and through the triggers the FTS5 index) are then built by the real
-`ketdir.store.index.refresh_all`, so the benchmark measures the index the application builds.
+Speed: HSDS rows are written in batches of 5,000 services inside one transaction, as plain executemany
+of the INSERT SQLAlchemy would emit (values already in SQLite's storage form; see _Writer); ids are
+time-ordered so indexes are appended to. The search rows (and through the triggers the FTS5 index)
+are then built by the real `ketdir.store.index.refresh_all`, followed by the FTS optimize that
+`ketdir build-db` runs, so the benchmark measures the index the application builds. The file is built
+beside the target and moved into place when complete.
 """
 from __future__ import annotations
 
@@ -763,9 +766,6 @@ class Generator:
             if r < acc:
                 return lo, hi
         return arch.ages[-1][0], arch.ages[-1][1]
-
-    def fill(self, template: str, **slots: str) -> str:
-        return template.format(**slots)
 
     def languages(self, nation: str) -> list[str]:
         r = self.rng

@@ -1,6 +1,7 @@
 """Helpers for the import/export tests: fresh databases, one-call imports, fixture paths."""
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sys
 from pathlib import Path
@@ -62,13 +63,20 @@ def sqlite_db(tmp_path: Path) -> Path:
     return tmp_path / "directory.db"
 
 
+def _as_sqlite(value):
+    """Values as SQLite returns them from raw SQL: PostgreSQL's DATE columns come back as dates."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
 def rows(db, sql: str) -> list[tuple]:
     """The rows of one query, on either backend (db: a .db path or a database URL)."""
     url = db if isinstance(db, str) and "://" in db else f"sqlite:///{db}"
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(text(sql)).fetchall()]
+            return [tuple(_as_sqlite(v) for v in r) for r in conn.execute(text(sql)).fetchall()]
     finally:
         engine.dispose()
 
