@@ -4,12 +4,11 @@
 locked-down browser showing the chosen topic (links open in the system browser, never inside).
 `open_harm_library` opens it without blocking the main window, preselecting a topic for the need
 types in play. Topic bodies are turned into HTML by ketdir.gui.harm_html; printing and PDFs follow
-ketdir.gui.slip_dialog (QPrinter/QPrintDialog, QPdfWriter written to a temporary file first).
+ketdir.gui.slip_dialog (QPrinter/QPrintDialog written to a temporary file first).
 """
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -22,7 +21,6 @@ from PySide6.QtGui import (
     QPageSize,
     QPagedPaintDevice,
     QPalette,
-    QPdfWriter,
     QTextDocument,
 )
 from PySide6.QtWidgets import (
@@ -41,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from ketdir.gui import theme
+from ketdir.gui.pdf import write_pdf_safely
 from ketdir.gui.detail_html import stylesheet
 from ketdir.gui.detail_pane import SafeBrowser
 from ketdir.gui.harm_html import markdown_html
@@ -49,7 +48,6 @@ from ketdir.harm.library import URGENT_BANNER, Library, Topic, load_library
 
 TITLE = "Harm information"
 NO_MATCH = "No topics match"
-PDF_DPI = 300
 PDF_MARGIN_MM = 15.0
 _TOPIC_ID = Qt.ItemDataRole.UserRole
 
@@ -104,26 +102,8 @@ def _print_to(topic: Topic, device: QPagedPaintDevice) -> None:
 
 
 def write_topic_pdf(topic: Topic, path: str | os.PathLike) -> None:
-    """Save the topic as an A4 PDF (via a temporary file, so a failure leaves no half file).
-    Raises OSError with a readable message when the file cannot be written."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".harm-", suffix=".pdf", dir=target.parent)
-    os.close(fd)
-    try:
-        writer = QPdfWriter(tmp)
-        writer.setResolution(PDF_DPI)
-        writer.setPageLayout(_page_layout())
-        writer.setTitle(topic.title)
-        writer.setCreator("ketdir")
-        _print_to(topic, writer)
-        del writer  # flushes and closes the file
-        if Path(tmp).stat().st_size == 0:
-            raise OSError(f"nothing was written to {target}")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Save the topic as an A4 PDF (a failure leaves no half file; OSError says why)."""
+    write_pdf_safely(path, topic.title, _page_layout(), lambda writer: _print_to(topic, writer))
 
 
 class _ArrowKeys(QObject):

@@ -8,7 +8,6 @@ box for a name, a number or a note: the log cannot hold them.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -42,17 +41,11 @@ from ketdir.referral.log import (
 )
 from ketdir.store.detail import load_service_detail
 from ketdir.store.engine import Directory
+from ketdir.gui.settings import user_settings
 
 LOG_REFERRAL_SHORTCUT = "Ctrl+Shift+R"
 CHANNEL_KEY = "referral/channel"
 
-
-def _user_settings(settings: QSettings | None) -> QSettings | None:
-    if settings is not None:
-        return settings
-    if os.environ.get("KETDIR_NO_USER_SETTINGS") == "1":
-        return None
-    return QSettings()
 
 
 class LogReferralDialog(QDialog):
@@ -63,7 +56,7 @@ class LogReferralDialog(QDialog):
                  clock: Callable[[], dt.datetime] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.directory = directory
-        self.settings = _user_settings(settings)
+        self.settings = user_settings(settings)
         self._clock = clock or dt.datetime.now
         self.result_referral: LoggedReferral | None = None
         self.setWindowTitle("Log a referral (anonymous)")

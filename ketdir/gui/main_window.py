@@ -7,7 +7,6 @@ database for results itself.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import TYPE_CHECKING, Callable
 from zoneinfo import ZoneInfo
 
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 from ketdir.gui import theme
 from ketdir.gui.actions import KEYS_HELP, build_actions
 from ketdir.gui.menus import EXTRA_KEYS, WorkMenus
+from ketdir.gui.settings import user_settings
 from ketdir.gui.chips import Chip, ChipsBar
 from ketdir.gui.clipboard import copy_referral
 from ketdir.gui.detail_pane import DetailPane, HarmPane
@@ -614,9 +614,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ settings and shutdown
 
     def _settings(self) -> QSettings | None:
-        if os.environ.get("KETDIR_NO_USER_SETTINGS"):
-            return None
-        return QSettings("ketdir", "ketdir")
+        return user_settings()
 
     def _restore_settings(self) -> None:
         settings = self._settings()

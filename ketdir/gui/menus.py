@@ -10,6 +10,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMessageBox
 
+from ketdir.gui.settings import user_settings
+
 if TYPE_CHECKING:
     from ketdir.gui.main_window import MainWindow
 
@@ -106,8 +108,8 @@ class WorkMenus:
         self._open = [d for d in self._open if d.isVisible()] + [dialog]
         dialog.show()
 
-    def _settings(self) -> QSettings:
-        return QSettings()
+    def _settings(self) -> QSettings | None:
+        return user_settings()
 
     def attached(self) -> None:
         """The window has a directory now: make the shortlist and apply the log's retention setting."""
@@ -124,7 +126,8 @@ class WorkMenus:
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.shortlist_dock)
         self.shortlist_dock.setVisible(bool(self.shortlist.shortlist.ids))
         notice = self.shortlist.take_notice()
-        message = apply_retention_on_start(window.directory, self._settings())
+        settings = self._settings()
+        message = apply_retention_on_start(window.directory, settings) if settings is not None else None
         for text in (notice, message):
             if text:
                 window.show_notice(text)
@@ -230,7 +233,7 @@ class WorkMenus:
     def retention(self) -> None:
         from ketdir.gui.retention import RetentionDialog
 
-        self._keep(RetentionDialog(self._settings(), self.window))
+        self._keep(RetentionDialog(self._settings() or QSettings("ketdir", "ketdir"), self.window))
 
     def import_directory(self) -> None:
         from ketdir.gui.import_dialog import open_import_dialog

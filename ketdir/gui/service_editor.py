@@ -15,7 +15,6 @@ The editor's name (for the change history) comes from the caller, else from QSet
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Callable
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -68,17 +67,11 @@ from ketdir.editing import (
 from ketdir.editing.history import FIELD_LABELS
 from ketdir.needs import need_types
 from ketdir.store.engine import Directory
+from ketdir.gui.settings import user_settings
 
 EDITOR_NAME_KEY = "editing/editor_name"
 SAVE_SHORTCUT = "Ctrl+S"
 
-
-def _user_settings(settings: QSettings | None) -> QSettings | None:
-    if settings is not None:
-        return settings
-    if os.environ.get("KETDIR_NO_USER_SETTINGS") == "1":
-        return None
-    return QSettings()
 
 
 def _long_date(day: dt.date | None) -> str:
@@ -228,7 +221,7 @@ class ServiceEditor(QDialog):
         super().__init__(parent)
         self.directory = directory
         self.service_id = service_id
-        self.settings = _user_settings(settings)
+        self.settings = user_settings(settings)
         self._today = today or dt.date.today
         self._loaded: LoadedService | None = None
         self._touched: set[str] = set()

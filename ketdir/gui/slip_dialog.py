@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -28,7 +27,6 @@ from PySide6.QtGui import (
     QPainter,
     QPaintDevice,
     QPalette,
-    QPdfWriter,
     QPen,
     QPixmap,
     QTextDocument,
@@ -51,12 +49,12 @@ from PySide6.QtWidgets import (
 from ketdir.gui.qr_dialog import paint_qr
 from ketdir.referral.slip import A4, A6, Slip, SlipOptions, build_slip
 from ketdir.store.detail import ServiceDetail
+from ketdir.gui.pdf import write_pdf_safely
 
 PAGE_IDS = {A4: QPageSize.PageSizeId.A4, A6: QPageSize.PageSizeId.A6}
 MARGIN_MM = {A4: 15.0, A6: 7.0}
 QR_MM = {A4: 40.0, A6: 30.0}
 GAP_MM = {A4: 5.0, A6: 3.0}
-PDF_DPI = 300
 MM_PER_INCH = 25.4
 
 
@@ -279,27 +277,8 @@ def paint_to_device(slip: Slip, device: QPagedPaintDevice) -> int:
 
 
 def write_pdf(slip: Slip, path: str | os.PathLike) -> int:
-    """Save the slip as a PDF (written to a temporary file first, so a failure leaves no half file).
-    Returns the number of pages. Raises OSError with a readable message when the file cannot be written."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".slip-", suffix=".pdf", dir=target.parent)
-    os.close(fd)
-    try:
-        writer = QPdfWriter(tmp)
-        writer.setResolution(PDF_DPI)
-        writer.setPageLayout(page_layout(slip))
-        writer.setTitle(slip.title)
-        writer.setCreator("ketdir")
-        pages = paint_to_device(slip, writer)
-        del writer  # flushes and closes the file
-        if Path(tmp).stat().st_size == 0:
-            raise OSError(f"nothing was written to {target}")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return pages
+    """Save the slip as a PDF and return the number of pages (a failure leaves no half file; OSError says why)."""
+    return write_pdf_safely(path, slip.title, page_layout(slip), lambda writer: paint_to_device(slip, writer))
 
 
 def page_images(slip: Slip, dpi: float = 150) -> list[QImage]:
