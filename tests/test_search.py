@@ -209,3 +209,20 @@ def test_many_matches_near_a_place_are_bounded_and_nearest_first(tmp_path, monke
         distances = [h.distance_miles for h in wide.local]
         assert distances == sorted(distances)
     directory.close()
+
+
+def test_many_matches_with_sql_filters_estimate_the_total_from_a_sample(tmp_path, monkeypatch):
+    """Too many matches to count with the open-now filter: the filter's share in a sample scales the total."""
+    from ketdir.search import retrieve
+
+    monkeypatch.setattr(retrieve, "CANDIDATES", 2)
+    records = [record(f"Open Clinic {i}", needs=["sexual-health"], lat=51.5, lon=-0.1, hours=ALWAYS,
+                      description="Sexual health clinic.") for i in range(6)]
+    records += [record(f"Day Clinic {i}", needs=["sexual-health"], lat=51.5, lon=-0.1,
+                       description="Sexual health clinic.") for i in range(6)]
+    directory = build(tmp_path / "sample.db", records)
+    with directory.session() as s:
+        res = search(s, Query(text="clinic", open_now=True, at=TUESDAY_9PM, include_national=False))
+        assert res.total_is_estimate and res.total_local == 6
+        assert all(h.name.startswith("Open Clinic") for h in res.local)
+    directory.close()

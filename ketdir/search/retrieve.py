@@ -132,8 +132,8 @@ class Retriever:
         source, _, params = fts.match_source(self.dialect, match)
         passed, read = self.session.execute(
             sql(
-                f"SELECT count(*) FILTER (WHERE {self.filters.where.replace('d.', 's.')}), count(*) "
-                f"FROM (SELECT d.* {source} LIMIT :sample) AS s"
+                f"SELECT count(*) FILTER (WHERE s.passes), count(*) "
+                f"FROM (SELECT ({self.filters.where}) AS passes {source} LIMIT :sample) AS s"
             ),
             {**self.filters.params, **params, "sample": sample},
         ).one()
