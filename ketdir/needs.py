@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from functools import cached_property
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -30,8 +31,12 @@ class NeedType:
 class NeedTypes:
     all: tuple[NeedType, ...]
 
+    @cached_property
+    def _by_code(self) -> dict[str, NeedType]:
+        return {n.code: n for n in self.all}
+
     def get(self, code: str) -> NeedType | None:
-        return next((n for n in self.all if n.code == code), None)
+        return self._by_code.get(code)
 
     @property
     def codes(self) -> tuple[str, ...]:

@@ -204,7 +204,11 @@ def test_many_matches_near_a_place_are_bounded_and_nearest_first(tmp_path, monke
     with directory.session() as s:
         res = search(s, Query(text="clinic", near="51.5,-0.1", radius_miles=10, limit=3, at=TUESDAY_2PM))
         assert len(res.local) == 3 and all(h.name.startswith("Crowded") for h in res.local)
-        assert res.total_is_estimate and res.total_local >= 3
+        assert not res.total_is_estimate and res.total_local == 16  # a sample of up to SAMPLE rows covered all
+        monkeypatch.setattr(retrieve, "SAMPLE", 5)
+        res = search(s, Query(text="clinic", near="51.5,-0.1", radius_miles=10, limit=3, at=TUESDAY_2PM))
+        assert len(res.local) == 3 and all(h.name.startswith("Crowded") for h in res.local)
+        assert res.total_is_estimate and res.total_local == 16  # all of the sample inside: 16 x 6/6
         wide = search(s, Query(text="clinic", near="51.5,-0.1", radius_miles=10, limit=12, at=TUESDAY_2PM))
         distances = [h.distance_miles for h in wide.local]
         assert distances == sorted(distances)

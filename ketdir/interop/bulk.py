@@ -13,6 +13,7 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
 from ketdir.interop.dataset import column_default
+from ketdir.store import fts
 
 BATCH = 5000
 
@@ -137,6 +138,7 @@ class SearchIndexBulkMode:
         for _name, sql in self.triggers:
             self.conn.exec_driver_sql(sql)
         self.conn.exec_driver_sql(f"INSERT INTO \"{self.fts_table}\"(\"{self.fts_table}\") VALUES ('rebuild')")
+        fts.sqlite_refresh_words(self.conn)  # the word list follows the rebuilt index
 
 
 class SecondaryIndexesDeferred:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketdir import hours as hours_mod
+from ketdir.search.types import OpenState
 from ketdir.search.fuzzy import ServerVocabulary, Vocabulary, load_vocabulary
 from ketdir.store.index import GENERATION_KEY
 from ketdir.store.models import DatasetMeta, HoursPattern
@@ -23,6 +24,7 @@ class IndexCache:
     _open_at: tuple[dt.datetime, list[int]] | None = None
     _vocabulary: Vocabulary | ServerVocabulary | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _states: tuple[dt.datetime, dict[int | None, OpenState]] | None = None
 
     def hours(self, pattern_id: int | None) -> hours_mod.Hours | None:
         return self.patterns.get(pattern_id) if pattern_id is not None else None
@@ -35,6 +37,24 @@ class IndexCache:
         ids = [pid for pid, h in self.patterns.items() if hours_mod.open_at(h, minute)]
         self._open_at = (minute, ids)
         return ids
+
+    def open_state(self, pattern_id: int | None, at: dt.datetime) -> OpenState:
+        """Open or closed at the minute of `at`, with the next change (shared by every service with these hours,
+        and by every keystroke within the same minute)."""
+        minute = at.replace(second=0, microsecond=0)
+        cached = self._states
+        if cached is None or cached[0] != minute:
+            cached = self._states = (minute, {})
+        state = cached[1].get(pattern_id)
+        if state is None:
+            hours = self.hours(pattern_id)
+            if hours is None:
+                state = OpenState(is_open=False, text="Hours not known", known=False)
+            else:
+                st = hours_mod.status(hours, minute)
+                state = OpenState(is_open=st.is_open, text=st.text, known=st.known)
+            cached[1][pattern_id] = state
+        return state
 
     def vocabulary(self, session: Session) -> Vocabulary | ServerVocabulary:
         with self._lock:

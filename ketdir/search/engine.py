@@ -44,9 +44,10 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     if query.text.strip() and plan.empty:
         results.message = "Your search has no letters or numbers in it, so every service is shown."
     dialect = session.get_bind().dialect.name
-    retriever = Retriever(session, _filters(query, cache, at, dialect))
+    retriever = Retriever(session, _filters(query, cache, at, session.connection()))
 
     def run(groups: list, mode: str) -> tuple[Found, Found]:
+        groups = fts.expand_prefixes(session.connection(), groups)
         local = Found()
         if search_local:
             if place is not None:
@@ -84,7 +85,8 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     results.total_local = local.total
     results.total_is_estimate = not local.exact
     if query.with_counts and search_local:
-        results.need_counts = retriever.need_counts(plan.groups, mode, place, query.radius_miles)
+        groups = fts.expand_prefixes(session.connection(), plan.groups)
+        results.need_counts = retriever.need_counts(groups, mode, place, query.radius_miles)
     hits = _hits(session, cache, local.candidates[: query.limit] + national.candidates[:NATIONAL_LIMIT], plan, at)
     results.local = [h for h in hits if not h.is_national]
     results.national = [h for h in hits if h.is_national]
@@ -109,7 +111,7 @@ def _resolve_place(query: Query, results: Results, gazetteer: Gazetteer | None) 
     return None, False
 
 
-def _filters(query: Query, cache: IndexCache, at: dt.datetime, dialect: str) -> Filters:
+def _filters(query: Query, cache: IndexCache, at: dt.datetime, conn) -> Filters:
     """Conditions that tags cannot express (age, language, open now) as SQL on ketdir_search_doc d."""
     where: list[str] = []
     params: dict = {}
@@ -120,9 +122,11 @@ def _filters(query: Query, cache: IndexCache, at: dt.datetime, dialect: str) -> 
         where.append("(' ' || d.languages || ' ') LIKE :lang")
         params["lang"] = f"% {query.language.lower().strip()} %"
     if query.open_now:
-        condition, params["open_ids"] = fts.id_list(dialect, "d.hours_pattern_id", "open_ids",
-                                                    cache.open_pattern_ids(at) or [-1])
+        minute = at.replace(second=0, microsecond=0)
+        condition, more = fts.id_set(conn, "hours_pattern_id", (cache.generation, minute),
+                                     cache.open_pattern_ids(at) or [-1])
         where.append(condition)
+        params.update(more)
     return Filters(" AND ".join(where) or "1=1", params, frozenset(query.needs), query.free_only)
 
 
@@ -160,7 +164,7 @@ def _hits(session, cache: IndexCache, candidates: list[Candidate], plan: TextPla
     for rowid, sid, name, org, mask, national, demo, pattern_id, assured, unverified, phone in rows:
         cand = by_rowid[rowid]
         assured_date = _as_date(assured)
-        open_state = _open_state(cache.hours(pattern_id), at)
+        open_state = cache.open_state(pattern_id, at)
         codes = needs.codes_in(mask)
         found[rowid] = Hit(
             service_id=sid,
@@ -188,13 +192,6 @@ def _as_date(value) -> dt.date | None:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
-
-
-def _open_state(hours: hours_mod.Hours | None, at: dt.datetime) -> OpenState:
-    if hours is None:
-        return OpenState(is_open=False, text="Hours not known", known=False)
-    st = hours_mod.status(hours, at)
-    return OpenState(is_open=st.is_open, text=st.text, known=st.known)
 
 
 def _why(plan: TextPlan, name: str, org: str, codes: tuple[str, ...], cand: Candidate, open_state) -> tuple[str, ...]:

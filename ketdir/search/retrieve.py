@@ -9,19 +9,25 @@ organisation or need type) are ranked first, and counts beyond that are reported
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ketdir.geo import Place, bounding_box, distance_miles
 from ketdir.needs import need_types
+from ketdir.search import rank
 from ketdir.search.text_query import Group
 from ketdir.store import fts, tags
 
 CANDIDATES = 100  # rows ranked (bm25 / ts_rank) per query: twice a page of results
-POSITIONS = 1500  # rows read, unranked, to find the nearest when a place is given
-MAX_STEPS = 6  # smaller circles tried when very many services are near a place
+POSITIONS = 500  # at most this many rows read, unranked, per circle looked in around a place
+COUNT_EXACTLY = 1500  # need-type counts near a place are exact up to this many matches in the cells
+FIRST_RING = 1.0  # miles: the first circle looked in around a place
+NARROW = 0.5  # a circle whose cells hold too many matches is narrowed by at least this
+MAX_READ = 4 * POSITIONS  # rows read at most for one circle
+SAMPLE = 400  # rows read to estimate how many of the matches around a place are within the radius
+MAX_STEPS = 8  # circles tried around a place
 WHOLE_UK = 600.0  # miles: a radius this wide needs no grid cells
 
 
@@ -33,6 +39,7 @@ class Candidate:
     longitude: float | None
     rank: float
     distance: float | None = None
+    passes: bool = True  # meets the SQL filters (age, language, open now)
 
 
 @dataclass
@@ -66,8 +73,12 @@ class Retriever:
 
     # ------------------------------------------------------------------ building blocks
 
+    @staticmethod
+    def side(national: bool) -> str:
+        return fts.NATIONAL_SIDE if national else fts.LOCAL_SIDE
+
     def required(self, national: bool, *, with_needs: bool = True, cells: list[str] | None = None) -> list[Group]:
-        groups = [tag_group(tags.NATIONAL if national else tags.LOCAL)]
+        groups = []
         if with_needs and self.filters.needs:
             known = need_types()
             groups.append(tag_group(*(known.get(c).token for c in sorted(self.filters.needs) if known.get(c))))
@@ -92,38 +103,50 @@ class Retriever:
         return self.filters.where != "1=1"
 
     def fetch(self, match: fts.Match, limit: int) -> list[Candidate]:
-        source, rank, params = fts.match_source(self.dialect, match)
+        """Up to `limit` matching rows (in row order: most recently checked first), ranked (ketdir.search.rank)."""
+        source, _, params = fts.match_source(self.dialect, match)
+        columns = list(rank.COLUMN_WEIGHTS)
         rows = self.session.execute(
             sql(
-                f"SELECT d.rowid, d.need_mask, d.latitude, d.longitude, {rank} AS rank {source} "
-                f"AND {self.filters.where} LIMIT :limit"
+                f"SELECT d.rowid, d.need_mask, d.latitude, d.longitude, {', '.join('d.' + c for c in columns)} "
+                f"{source} AND {self.filters.where} LIMIT :limit"
             ),
             {**self.filters.params, **params, "limit": limit},
         ).all()
-        return [Candidate(*row) for row in rows]
+        scorer = rank.Scorer(match.groups)
+        return [Candidate(row[0], row[1], row[2], row[3], -scorer(dict(zip(columns, row[4:])))) for row in rows]
 
     # ------------------------------------------------------------------ searches
 
     def ranked(self, groups: list[Group], mode: str, national: bool, limit: int) -> Found:
         """Best text matches anywhere (no place), most relevant first."""
-        match = fts.Match(groups, mode, self.required(national))
+        match = fts.Match(groups, mode, self.required(national), side=self.side(national))
+        if national:  # a short group beside the results: its best lines, no count needed
+            found = self._best(match, groups, limit)
+            return Found(found, len(found), exact=len(found) < CANDIDATES)
         unfiltered = self.count(match, filtered=False)
         if unfiltered <= CANDIDATES * 4:
             total = self.count(match) if self.has_sql_filters else unfiltered
         else:  # many: the SQL filters' share among the rows read stands for their share of all
             total = None
-        if total is not None and total <= CANDIDATES:
-            found = self.fetch(match, CANDIDATES)
+        if total is not None and total <= CANDIDATES:  # few: rank them all
+            found = sorted(self.fetch(match, CANDIDATES), key=lambda c: (c.rank, c.rowid))
         else:
-            strong = fts.Match(groups, mode, match.required, columns=fts.STRONG_COLUMNS) if groups else match
-            found = self.fetch(strong, CANDIDATES)
-            if len(found) < limit:  # few strong matches: fill up with the others
-                seen = {c.rowid for c in found}
-                found += [c for c in self.fetch(match, CANDIDATES) if c.rowid not in seen]
-        found.sort(key=lambda c: (c.rank, c.rowid))
+            found = self._best(match, groups, limit)
         if total is None:
             return Found(found, max(len(found), int(unfiltered * self._filter_share(match))), exact=False)
         return Found(found, total, exact=True)
+
+    def _best(self, match: fts.Match, groups: list[Group], limit: int) -> list[Candidate]:
+        """The best of many matches: those with the typed words in a strong column (name, organisation, need
+        type) first, filled up with the others when there are fewer than `limit`; most relevant first."""
+        strong = replace(match, columns=fts.STRONG_COLUMNS) if groups else match
+        found = self.fetch(strong, CANDIDATES)
+        if len(found) < limit:
+            seen = {c.rowid for c in found}
+            found += [c for c in self.fetch(match, CANDIDATES) if c.rowid not in seen]
+        found.sort(key=lambda c: (c.rank, c.rowid))
+        return found
 
     def _filter_share(self, match: fts.Match, sample: int = 1000) -> float:
         """The share of matching services that pass the SQL filters, from a sample of them."""
@@ -141,7 +164,7 @@ class Retriever:
 
     def browse(self, national: bool, limit: int) -> Found:
         """No words and no place: services in name order."""
-        match = fts.Match([], "all", self.required(national))
+        match = fts.Match([], "all", self.required(national), side=self.side(national))
         total = self.count(match)
         known = need_types()
         conditions = ["d.is_national = " + ("TRUE" if national else "FALSE"), self.filters.where]
@@ -161,10 +184,12 @@ class Retriever:
         return Found([Candidate(*row) for row in rows], total, exact=True)
 
     def positions(self, match: fts.Match, limit: int) -> list[Candidate]:
-        """Matching rows with their coordinates, unranked (with a place, distance orders them)."""
+        """Matching rows with their coordinates, unranked (with a place, distance orders them), and whether
+        each meets the SQL filters: the rows that do not still tell what share of all rows do."""
         source, _, params = fts.match_source(self.dialect, match)
         rows = self.session.execute(
-            sql(f"SELECT d.rowid, d.need_mask, d.latitude, d.longitude, 0 {source} AND {self.filters.where} LIMIT :limit"),
+            sql(f"SELECT d.rowid, d.need_mask, d.latitude, d.longitude, 0, NULL, ({self.filters.where}) "
+                f"{source} LIMIT :limit"),
             {**self.filters.params, **params, "limit": limit},
         ).all()
         return [Candidate(*row) for row in rows]
@@ -172,38 +197,51 @@ class Retriever:
     def near(self, groups: list[Group], mode: str, place: Place, radius: float | None, limit: int) -> Found:
         """Local matches within the radius of a place, nearest first.
 
-        When very many match, look in a smaller circle holding about POSITIONS of them (widening it if it
-        holds fewer than `limit`): everything inside it is nearer than anything outside.
+        Look in a small circle first and widen it until it holds `limit` matches (everything inside a circle is
+        nearer than anything outside it), or narrow it when its cells hold more than POSITIONS matches to read.
         """
         radius = radius if radius is not None else WHOLE_UK
-        total = self.count(self._near_match(groups, mode, place, radius), filtered=False)
-        small, n = radius, total
-        for _ in range(MAX_STEPS):
-            if n <= POSITIONS:
+        r, cap, narrowed = min(radius, FIRST_RING), POSITIONS, False
+        read: dict[str, list[Candidate]] = {}  # rows of the cells already read, by cells
+        for step in range(MAX_STEPS):
+            match = self._near_match(groups, mode, place, r)
+            cells = repr(match.required)
+            if cells not in read:
+                n = self.count(match, filtered=False)  # the index counts far faster than rows are read
+                if n > cap and step < MAX_STEPS - 1:
+                    smaller = r * max(0.25, min(NARROW, 0.9 * math.sqrt(cap / n)))
+                    if repr(self._near_match(groups, mode, place, smaller).required) != cells:
+                        r, narrowed = smaller, True  # a smaller circle, in fewer cells
+                        continue
+                # Read them (all but the densest places: services crowded into one smallest cell).
+                read[cells] = self.positions(match, min(max(cap, n), MAX_READ) + 1)
+            rows = read[cells]
+            inside = self._within(rows[:MAX_READ], place, r)
+            found = [c for c in inside if c.passes]
+            if len(found) >= limit or r >= radius:
                 break
-            small *= math.sqrt(POSITIONS / n) * 0.9
-            n = self.count(self._near_match(groups, mode, place, small), filtered=False)
-        found = self._within(self.positions(self._near_match(groups, mode, place, small), POSITIONS), place, small)
-        if len(found) < limit and small < radius:
-            # Too few in the small circle: one wider look, sized to hold enough if services are spread evenly.
-            small = min(radius, small * math.sqrt(2 * limit / max(len(found), 1)))
-            n = self.count(self._near_match(groups, mode, place, small), filtered=False)
-            found = self._within(self.positions(self._near_match(groups, mode, place, small), 2 * POSITIONS),
-                                 place, small)
+            r = min(radius, r * min(4.0, max(1.5, math.sqrt(2 * limit / max(len(found), 1)))))
+            if narrowed:  # the wider circle was crowded: read more of it this time
+                cap = MAX_READ
         found.sort(key=lambda c: (c.distance, c.rowid))
-        if small >= radius and total <= POSITIONS:
+        if r >= radius and len(rows) <= MAX_READ:
             return Found(found, len(found), exact=True)
-        # Estimate: matches in the cells around the circle, times the share of the rows read that were inside
-        # the smaller circle and passed the SQL filters, scaled from the small circle's area to the full one.
-        share = len(found) / n if n else 0.0
-        estimate = self._estimate(total, place, radius) * share / max(self._circle_share(place, small), 1e-9)
-        return Found(found, max(int(estimate), len(found)), exact=False)
+        # More than were read: the matches in the cells around the whole circle, times the share of a sample
+        # of them (the first in row order, which has nothing to do with place) inside the circle and passing
+        # the SQL filters.
+        match = self._near_match(groups, mode, place, radius)
+        sample = self.positions(match, SAMPLE + 1)
+        inside = sum(1 for c in self._within(sample, place, radius) if c.passes)
+        if len(sample) <= SAMPLE:  # the sample is all of them
+            return Found(found, inside, exact=True)
+        total = self.count(match, filtered=False) * inside / len(sample)
+        return Found(found, max(int(total), len(found)), exact=False)
 
     def _near_match(self, groups: list[Group], mode: str, place: Place, radius: float) -> fts.Match:
         if radius >= WHOLE_UK:
-            return fts.Match(groups, mode, self.required(False))
+            return fts.Match(groups, mode, self.required(False), side=fts.LOCAL_SIDE)
         cells = tags.cells_covering(*bounding_box(place.latitude, place.longitude, radius))
-        return fts.Match(groups, mode, self.required(False, cells=cells))
+        return fts.Match(groups, mode, self.required(False, cells=cells), side=fts.LOCAL_SIDE)
 
     def _within(self, found: list[Candidate], place: Place, radius: float) -> list[Candidate]:
         kept = []
@@ -215,20 +253,6 @@ class Retriever:
                 kept.append(cand)
         return kept
 
-    @staticmethod
-    def _circle_share(place: Place, radius: float) -> float:
-        """The circle's share of the area of the grid cells covering it."""
-        cells = tags.cells_covering(*bounding_box(place.latitude, place.longitude, radius))
-        square = len(cells) * _cell_area(place.latitude, cells[0])
-        return min(1.0, math.pi * radius * radius / square) if square else 1.0
-
-    @staticmethod
-    def _estimate(total: int, place: Place, radius: float) -> int:
-        """Matches in the cells around the circle, scaled by the circle's share of the cells' area."""
-        cells = tags.cells_covering(*bounding_box(place.latitude, place.longitude, radius))
-        square = len(cells) * _cell_area(place.latitude, cells[0])
-        return int(total * min(1.0, math.pi * radius * radius / square)) if square else total
-
     def need_counts(self, groups: list[Group], mode: str, place: Place | None, radius: float | None) -> dict[str, int]:
         """How many local services each need type would give, with every other filter as it is."""
         counts = {}
@@ -239,17 +263,11 @@ class Retriever:
                 cells = tags.cells_covering(*bounding_box(place.latitude, place.longitude, radius))
         base = self.required(False, with_needs=False, cells=cells)
         if place is not None:
-            match = fts.Match(groups, mode, base)
-            n = self.count(match)
-            if n <= POSITIONS:  # few enough to count exactly within the circle
-                inside = self._within(self.positions(match, n), place, radius)
+            match = fts.Match(groups, mode, base, side=fts.LOCAL_SIDE)
+            n = self.count(match, filtered=False)
+            if n <= COUNT_EXACTLY:  # few enough to count exactly within the circle
+                inside = [c for c in self._within(self.positions(match, n), place, radius) if c.passes]
                 return {need.code: sum(1 for c in inside if c.need_mask & (1 << need.bit)) for need in need_types().all}
         for need in need_types().all:
-            counts[need.code] = self.count(fts.Match(groups, mode, [*base, tag_group(need.token)]))
+            counts[need.code] = self.count(fts.Match(groups, mode, [*base, tag_group(need.token)], side=fts.LOCAL_SIDE))
         return counts
-
-
-def _cell_area(lat: float, cell: str) -> float:
-    """Square miles of one grid cell of the kind named (fine or coarse) at this latitude."""
-    grid = next(g for g in tags.GRIDS if cell.startswith(g[0]))
-    return (grid[1] * 69.0) * (grid[2] * 69.0 * math.cos(math.radians(lat)))

@@ -20,6 +20,7 @@ class Group:
     typed: str
     phrases: list[tuple[str, ...]] = field(default_factory=list)  # exact words or phrases
     prefixes: list[str] = field(default_factory=list)  # words matched as prefixes (as-you-type)
+    begun: list[str] = field(default_factory=list)  # prefixes the index reads as the whole words they begin
 
 
 @dataclass

@@ -6,7 +6,7 @@ This module is the one place that knows the backend's full-text syntax.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Protocol, Sequence
 
 from sqlalchemy import Engine, text
@@ -28,12 +28,46 @@ class Match:
     mode: str = "all"  # "all" | "any"
     required: Sequence[Alternatives] = ()  # filter tags: always all of these, whatever the mode
     columns: tuple[str, ...] | None = None  # look for the typed words in these columns only
+    side: str | None = None  # LOCAL_SIDE or NATIONAL_SIDE: only those services (None: both)
+
+
+LOCAL_SIDE, NATIONAL_SIDE = "local", "national"
+# Search rows of national lines are numbered from here, local services below it (ketdir.store.index keeps
+# to this). On SQLite a side is then a rowid range, which FTS5 seeks to directly, instead of one more word to
+# intersect (the "local" tag's list holds nearly every service).
+NATIONAL_ROWID = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class _Tag:
+    phrases: list[tuple[str, ...]]
+    prefixes: tuple = ()
+
+
+def _sqlite_side(match: Match, rowid: str = "search_fts.rowid") -> str:
+    if match.side == LOCAL_SIDE:
+        return f" AND {rowid} < {NATIONAL_ROWID}"
+    if match.side == NATIONAL_SIDE:
+        return f" AND {rowid} >= {NATIONAL_ROWID}"
+    return ""
+
+
+def _with_side_tag(match: Match) -> Match:
+    """PostgreSQL, national side: the side as its filter tag in the tsvector (see _pg_match_source)."""
+    if match.side != NATIONAL_SIDE:
+        return match
+    return replace(match, required=[*match.required, _Tag([(tags.NATIONAL,)])], side=None)
 
 
 # Column order matters: bm25() weights below follow it.
 COLUMNS = ("name", "alternate_name", "organization", "needs_text", "description", "tags")
 WEIGHTS = (10.0, 6.0, 3.0, 4.0, 1.0, 0.0)  # tags filter, they never rank
 STRONG_COLUMNS = ("name", "alternate_name", "organization", "needs_text")
+
+# The index's words with the number of services using each, kept by refresh_vocabulary (on PostgreSQL the
+# same table, ketdir_vocab, has a pg_trgm index). Search looks words up here to turn a long typed prefix
+# ("alcoho") into the few whole words it stands for, which the index finds far faster (see expand_prefixes).
+SQLITE_WORDS_TABLE = "CREATE TABLE IF NOT EXISTS ketdir_vocab (word TEXT PRIMARY KEY, ndoc INTEGER NOT NULL) WITHOUT ROWID"
 
 def sqlite_create_statements(columns: Sequence[str] = COLUMNS) -> list[str]:
     """The FTS5 table over ketdir_search_doc, its sync triggers and its vocabulary (migrations pass the
@@ -57,7 +91,9 @@ def sqlite_create_statements(columns: Sequence[str] = COLUMNS) -> list[str]:
         INSERT INTO search_fts(rowid, {cols}) VALUES (new.rowid, {new});
     END""",
         "CREATE VIRTUAL TABLE IF NOT EXISTS search_vocab USING fts5vocab(search_fts, 'row')",
+        SQLITE_WORDS_TABLE,
     ]
+
 
 
 _SQLITE_CREATE = sqlite_create_statements()
@@ -67,7 +103,7 @@ def drop_statements(dialect: str) -> list[str]:
     if dialect == "postgresql":
         return ["DROP INDEX IF EXISTS ix_search_doc_tsv", "ALTER TABLE ketdir_search_doc DROP COLUMN IF EXISTS tsv"]
     return [f"DROP TRIGGER IF EXISTS {name}" for name in ("search_doc_ai", "search_doc_ad", "search_doc_au")] + \
-        ["DROP TABLE IF EXISTS search_vocab", "DROP TABLE IF EXISTS search_fts"]
+        ["DROP TABLE IF EXISTS search_vocab", "DROP TABLE IF EXISTS search_fts", "DROP TABLE IF EXISTS ketdir_vocab"]
 
 
 def create(engine: Engine) -> None:
@@ -95,6 +131,7 @@ def drop(engine: Engine) -> None:
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         conn.exec_driver_sql("DROP TABLE IF EXISTS search_vocab")
         conn.exec_driver_sql("DROP TABLE IF EXISTS search_fts")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS ketdir_vocab")
 
 
 def rebuild(engine: Engine) -> None:
@@ -105,6 +142,78 @@ def rebuild(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
         conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+        sqlite_refresh_words(conn)
+
+
+def optimize(conn) -> None:
+    """SQLite: merge the index's segments into one (after rewriting many rows), which makes lookups faster."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+
+
+def sqlite_refresh_words(conn) -> None:
+    """SQLite: ketdir_vocab from the whole index (after a rebuild)."""
+    conn.exec_driver_sql(SQLITE_WORDS_TABLE)
+    conn.exec_driver_sql("DELETE FROM ketdir_vocab")
+    conn.exec_driver_sql("INSERT INTO ketdir_vocab (word, ndoc) SELECT term, doc FROM search_vocab")
+
+
+def _sqlite_add_words(conn, service_ids: list[str]) -> None:
+    """SQLite: add the words of these services' search rows, split by the index's own tokenizer (a scratch
+    FTS5 table), so ketdir_vocab holds exactly the words the index holds."""
+    cols = " || ' ' || ".join(f"coalesce({c}, '')" for c in COLUMNS)
+    conn.exec_driver_sql(
+        'CREATE VIRTUAL TABLE IF NOT EXISTS temp.ketdir_new_words USING fts5(body, '
+        'tokenize="unicode61 remove_diacritics 2")'
+    )
+    conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.ketdir_new_words_vocab "
+                         "USING fts5vocab(temp, ketdir_new_words, 'row')")
+    try:
+        for i in range(0, len(service_ids), 500):
+            chunk = service_ids[i : i + 500]
+            conn.execute(
+                text(f"INSERT INTO temp.ketdir_new_words (body) SELECT {cols} FROM ketdir_search_doc "
+                     "WHERE service_id IN (SELECT value FROM json_each(:ids))"),
+                {"ids": json.dumps(chunk)},
+            )
+        conn.exec_driver_sql("INSERT OR IGNORE INTO ketdir_vocab (word, ndoc) "
+                             "SELECT term, doc FROM temp.ketdir_new_words_vocab")
+    finally:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS temp.ketdir_new_words_vocab")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS temp.ketdir_new_words")
+
+
+# Prefixes up to this length have their own lists in the index (prefix='2 3 4' above); a longer one makes FTS5
+# merge the lists of every word it begins and cannot skip, so it is looked up in ketdir_vocab instead.
+INDEXED_PREFIX = 4
+MAX_EXPANSION = 24  # a prefix standing for more words than this stays a prefix
+
+
+def expand_prefixes(conn, groups: Sequence[Alternatives]) -> list:
+    """The groups with each long prefix replaced by the whole words it begins (SQLite); unchanged on other
+    backends, when the prefix begins too many words, or when the word list does not know it."""
+    if conn.dialect.name != "sqlite":
+        return list(groups)
+    expanded = []
+    for group in groups:
+        long = [p for p in group.prefixes if len(p) > INDEXED_PREFIX]
+        if not long:
+            expanded.append(group)
+            continue
+        phrases, prefixes = list(group.phrases), [p for p in group.prefixes if len(p) <= INDEXED_PREFIX]
+        begun = list(getattr(group, "begun", []))
+        for prefix in long:
+            found = conn.execute(
+                text("SELECT word FROM ketdir_vocab WHERE word >= :p AND word < :end ORDER BY word LIMIT :n"),
+                {"p": prefix, "end": prefix + "\U0010ffff", "n": MAX_EXPANSION + 1},
+            ).scalars().all()
+            if found and len(found) <= MAX_EXPANSION:
+                phrases += [(w,) for w in found if (w,) not in phrases]
+                begun.append(prefix)  # ranking still sees a word start ("alcoho" in "alcoholics")
+            else:
+                prefixes.append(prefix)
+        expanded.append(replace(group, phrases=phrases, prefixes=prefixes, begun=begun))
+    return expanded
 
 
 def _fts5_group(group: Alternatives) -> str:
@@ -132,10 +241,32 @@ def id_list(dialect: str, column: str, param: str, ids) -> tuple[str, object]:
     return f"{column} IN (SELECT value FROM json_each(:{param}))", json.dumps(list(ids))
 
 
+def id_set(conn, name: str, key: object, ids) -> tuple[str, dict]:
+    """A condition "d.<name> is one of ids" for a set that many statements of a search share (the service hours
+    open this minute). SQLite: a temporary table of this connection, refilled only when `key` changes (reading
+    a JSON list again in every statement costs about a millisecond for a few thousand ids); PostgreSQL: an
+    array parameter."""
+    column = f"d.{name}"
+    if conn.dialect.name != "sqlite":
+        return f"{column} = ANY(:{name}_ids)", {f"{name}_ids": list(ids)}
+    table = f"ketdir_ids_{name}"
+    # The key is kept in a temporary table too, not in Python: a rolled-back transaction takes both back.
+    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY)")
+    conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS ketdir_ids_key (name TEXT PRIMARY KEY, key TEXT)")
+    if conn.exec_driver_sql("SELECT key FROM temp.ketdir_ids_key WHERE name = ?", (name,)).scalar() != repr(key):
+        conn.exec_driver_sql(f"DELETE FROM temp.{table}")
+        conn.exec_driver_sql(f"INSERT INTO temp.{table} (id) VALUES (?)", [(i,) for i in ids])
+        conn.exec_driver_sql("INSERT OR REPLACE INTO temp.ketdir_ids_key (name, key) VALUES (?, ?)", (name, repr(key)))
+    return f"{column} IN temp.{table}", {}
+
+
 def count_source(dialect: str, match: Match) -> tuple[str, dict]:
     """FROM/WHERE to count matches without reading the service rows (the index answers alone)."""
     if dialect == "sqlite":
-        return "FROM search_fts WHERE search_fts MATCH :match", {"match": fts5_expression(match)}
+        expression = fts5_expression(match)
+        if not expression:  # nothing to look up in the index: the side alone
+            return "FROM ketdir_search_doc d WHERE 1=1" + _sqlite_side(match, "d.rowid"), {}
+        return "FROM search_fts WHERE search_fts MATCH :match" + _sqlite_side(match), {"match": expression}
     source, _, params = match_source(dialect, match)
     return source, params
 
@@ -146,10 +277,14 @@ def match_source(dialect: str, match: Match) -> tuple[str, str, dict]:
     The rank is "lower is better" on every backend.
     """
     if dialect == "sqlite":
+        expression = fts5_expression(match)
+        if not expression:
+            return "FROM ketdir_search_doc d WHERE 1=1" + _sqlite_side(match, "d.rowid"), "0", {}
         return (
-            "FROM search_fts JOIN ketdir_search_doc d ON d.rowid = search_fts.rowid WHERE search_fts MATCH :match",
+            "FROM search_fts JOIN ketdir_search_doc d ON d.rowid = search_fts.rowid WHERE search_fts MATCH :match"
+            + _sqlite_side(match),
             "bm25(search_fts, " + ", ".join(str(w) for w in WEIGHTS) + ")",
-            {"match": fts5_expression(match)},
+            {"match": expression},
         )
     if dialect == "postgresql":
         return _pg_match_source(match)
@@ -245,8 +380,16 @@ def tsquery_expression(match: Match) -> str:
 
 
 def _pg_match_source(match: Match) -> tuple[str, str, dict]:
+    # The sides (see ketdir.store.index): national lines are about 3 % of the services, so their tag is a short
+    # list the GIN index intersects cheaply. The local tag is in nearly every row: asking the index for it makes
+    # it read and intersect a posting list of nearly every service for every local search; the rowid range says
+    # the same for free, checked on the rows the other words found.
+    side = ""
+    if match.side == LOCAL_SIDE:
+        side = f" AND d.rowid < {NATIONAL_ROWID}"
+    match = _with_side_tag(replace(match, side=None) if match.side == LOCAL_SIDE else match)
     expression, words = tsquery_expression(match), _tsquery_words(match)
-    source = "FROM ketdir_search_doc d WHERE " + ("d.tsv @@ CAST(:tsq AS tsquery)" if expression else "TRUE")
+    source = "FROM ketdir_search_doc d WHERE " + ("d.tsv @@ CAST(:tsq AS tsquery)" if expression else "TRUE") + side
     # Filter tags never rank (as their bm25 weight is 0 on SQLite): rank on the typed words alone.
     rank = f"-ts_rank('{PG_RANK_WEIGHTS}', d.tsv, CAST(:tsr AS tsquery))" if words else "0"
     params = {}
@@ -285,8 +428,16 @@ def refresh_vocabulary(session, service_ids: Iterable[str] | None = None) -> Non
 
     SQLite's fts5vocab follows the index by itself; PostgreSQL keeps ketdir_vocab.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        _pg_refresh_vocabulary(session.connection(), service_ids)
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        _pg_refresh_vocabulary(conn, service_ids)
+    elif conn.dialect.name == "sqlite":
+        if service_ids is None:
+            sqlite_refresh_words(conn)
+        else:
+            ids = list(service_ids)
+            if ids:
+                _sqlite_add_words(conn, ids)
 
 
 # Spelling vocabulary: words of 3+ letters, not the hidden need tokens, not numbers; most used first, then

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ketdir import hours as hours_mod
@@ -68,6 +68,25 @@ def _is_free(fees: str | None, amounts: list[float | None]) -> bool:
 def _chunks(ids: list[str]) -> Iterable[list[str]]:
     for i in range(0, len(ids), BATCH):
         yield ids[i : i + BATCH]
+
+
+class _RowNumbers:
+    """Search rows are numbered in the order written, national lines from fts.NATIONAL_ROWID and local
+    services below it, so that the index can look at either side alone."""
+
+    def __init__(self, session: Session) -> None:
+        def after(low: int, high: int) -> int:
+            last = session.execute(
+                select(func.max(SearchDoc.rowid)).where(SearchDoc.rowid >= low, SearchDoc.rowid < high)
+            ).scalar()
+            return (last + 1) if last is not None else low
+
+        self.next = {False: after(1, fts.NATIONAL_ROWID), True: after(fts.NATIONAL_ROWID, 2**31 - 1)}
+
+    def take(self, national: bool) -> int:
+        number = self.next[national]
+        self.next[national] += 1
+        return number
 
 
 def refresh(session: Session, service_ids: Iterable[str], *, _vocabulary: bool = True) -> int:
@@ -131,6 +150,7 @@ def refresh(session: Session, service_ids: Iterable[str], *, _vocabulary: bool =
                 langs[sid].append(code.lower())
 
         docs = []
+        numbers = _RowNumbers(session)
         position = {sid: i for i, sid in enumerate(chunk)}
         for service in sorted(services, key=lambda s: position[s.id]):
             codes = sorted(codes_of.get(service.id, ()))
@@ -147,6 +167,7 @@ def refresh(session: Session, service_ids: Iterable[str], *, _vocabulary: bool =
             is_free = _is_free(service.fees_description, amounts.get(service.id, []))
             docs.append(
                 dict(
+                    rowid=numbers.take(is_national),
                     service_id=service.id,
                     name=service.name or "",
                     alternate_name=service.alternate_name or "",

@@ -1,0 +1,153 @@
+"""The pieces that keep search fast at any size: the two row ranges (local / national), the index's word list
+that turns long typed prefixes into whole words, the Python ranking of candidates, and the open-now id set
+kept per connection."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import select, text
+
+from ketdir.search import Query, search
+from ketdir.search.rank import Scorer, fold
+from ketdir.search.text_query import Group
+from ketdir.store import fts
+from ketdir.store.index import refresh
+from ketdir.store.models import SearchDoc, Service
+from tests import backends
+from tests.factories import ALWAYS, WEEKDAYS_9_5, build, record
+
+TUESDAY_2PM = dt.datetime(2026, 12, 1, 14, 0)
+TUESDAY_9PM = dt.datetime(2026, 12, 1, 21, 0)
+
+RECORDS = [
+    record("Southwark Alcohol Service", needs=["drug-treatment"], lat=51.50, lon=-0.09,
+           description="Alcohol and ketamine support."),
+    record("Lambeth Alcoholics Group", needs=["peer-support"], lat=51.49, lon=-0.11,
+           description="Mutual aid meetings."),
+    record("Camden Day Clinic", needs=["sexual-health"], lat=51.54, lon=-0.14, hours=WEEKDAYS_9_5,
+           description="Testing for STIs."),
+    record("Camden Night Clinic", needs=["sexual-health"], lat=51.54, lon=-0.14, hours=ALWAYS,
+           description="Testing for STIs, open all hours."),
+    record("National Alcohol Line", needs=["drug-treatment"], national=True, hours=ALWAYS,
+           description="Alcohol advice by phone."),
+]
+
+
+@pytest.fixture(params=backends.BACKENDS)
+def directory(request, tmp_path):
+    with backends.database_url(request.param, tmp_path) as url:
+        d = build(url, RECORDS)
+        yield d
+        d.close()
+
+
+def names(hits):
+    return [h.name for h in hits]
+
+
+def test_national_lines_and_local_services_are_numbered_apart(directory):
+    with directory.session() as s:
+        rows = s.execute(select(SearchDoc.rowid, SearchDoc.is_national, SearchDoc.service_id)).all()
+        assert {national for _, national, _ in rows} == {True, False}
+        for rowid, national, _ in rows:
+            assert (rowid >= fts.NATIONAL_ROWID) == national
+        # Refreshing one of each keeps it on its side.
+        line = next(sid for _, national, sid in rows if national)
+        local = next(sid for _, national, sid in rows if not national)
+        refresh(s, [line, local])
+        s.commit()
+        again = dict(s.execute(select(SearchDoc.service_id, SearchDoc.rowid)).all())
+        assert again[line] >= fts.NATIONAL_ROWID > again[local]
+        res = search(s, Query(text="alcohol", at=TUESDAY_2PM))
+        assert names(res.national) == ["National Alcohol Line"]
+        assert set(names(res.local)) == {"Southwark Alcohol Service", "Lambeth Alcoholics Group"}
+
+
+def test_long_prefix_is_read_as_the_whole_words_it_begins(directory):
+    with directory.session() as s:
+        groups = fts.expand_prefixes(s.connection(), [Group(typed="alcoho", prefixes=["alcoho"]),
+                                                     Group(typed="cam", prefixes=["cam"])])
+        if s.get_bind().dialect.name == "sqlite":
+            assert groups[0].phrases == [("alcohol",), ("alcoholics",)] and groups[0].prefixes == []
+        else:  # PostgreSQL's GIN index handles prefixes itself
+            assert groups[0].prefixes == ["alcoho"]
+        assert groups[1].prefixes == ["cam"]  # short prefixes have their own index lists
+        res = search(s, Query(text="alcoho", at=TUESDAY_2PM, include_national=False))
+        assert set(names(res.local)) == {"Southwark Alcohol Service", "Lambeth Alcoholics Group"}
+
+
+def test_word_list_follows_edits_so_a_new_word_is_found_by_its_prefix(directory):
+    with directory.session() as s:
+        assert not search(s, Query(text="zebrafi", at=TUESDAY_2PM)).local
+        service = s.execute(select(Service).where(Service.name == "Camden Day Clinic")).scalar_one()
+        service.description = "Testing for STIs. Ask for the zebrafish leaflet."
+        s.flush()
+        refresh(s, [service.id])
+        s.commit()
+        res = search(s, Query(text="zebrafi", at=TUESDAY_2PM))
+        assert names(res.local) == ["Camden Day Clinic"]
+
+
+def test_a_prefix_that_begins_too_many_words_stays_a_prefix(directory, monkeypatch):
+    monkeypatch.setattr(fts, "MAX_EXPANSION", 1)
+    with directory.session() as s:
+        groups = fts.expand_prefixes(s.connection(), [Group(typed="alcoho", prefixes=["alcoho"])])
+        assert groups[0].prefixes == ["alcoho"]
+        res = search(s, Query(text="alcoho", at=TUESDAY_2PM, include_national=False))
+        assert set(names(res.local)) == {"Southwark Alcohol Service", "Lambeth Alcoholics Group"}
+
+
+def test_open_now_follows_the_clock_and_survives_a_rollback(directory):
+    with directory.session() as s:
+        day = search(s, Query(text="camden", open_now=True, at=TUESDAY_2PM))
+        assert set(names(day.local)) == {"Camden Day Clinic", "Camden Night Clinic"}
+        night = search(s, Query(text="camden", open_now=True, at=TUESDAY_9PM))
+        assert names(night.local) == ["Camden Night Clinic"]
+        s.rollback()  # the per-connection set of open hours goes back with the transaction
+        night = search(s, Query(text="camden", open_now=True, at=TUESDAY_9PM))
+        assert names(night.local) == ["Camden Night Clinic"]
+        s.rollback()
+        day = search(s, Query(text="camden", open_now=True, at=TUESDAY_2PM))
+        assert set(names(day.local)) == {"Camden Day Clinic", "Camden Night Clinic"}
+
+
+def test_ranking_prefers_the_name_then_whole_words_then_shorter_names():
+    score = Scorer([Group(typed="alcohol", phrases=[("alcohol",)], prefixes=["alcohol"])])
+    in_name = score({"name": "Alcohol Service", "description": ""})
+    in_description = score({"name": "Drug Service", "description": "Alcohol support"})
+    in_organisation = score({"name": "Drug Service", "organization": "Alcohol Trust"})
+    assert in_name > in_organisation > in_description
+    prefix = Scorer([Group(typed="alc", prefixes=["alc"])])
+    assert prefix({"name": "Alc Team"}) > prefix({"name": "Alcohol Team"})  # whole word beats word start
+    assert score({"name": "Alcohol Service"}) > score({"name": "Alcohol Service For Adults"})
+    phrase = Scorer([Group(typed="key worker", phrases=[("key", "worker")])])
+    assert phrase({"name": "Key-worker Team"}) > phrase({"name": "Key Team", "description": "a worker"})
+    assert fold("Café ÜROLOGY") == "cafe urology"
+
+
+def test_ranked_results_put_name_matches_first(directory):
+    with directory.session() as s:
+        res = search(s, Query(text="alcohol", at=TUESDAY_2PM, include_national=False))
+        assert names(res.local)[0] == "Southwark Alcohol Service"  # whole word in the name
+
+
+def test_estimate_near_a_place_is_close_to_the_exact_count(tmp_path, monkeypatch):
+    """With more matches than are read, the total near a place comes from a sample's share inside the circle."""
+    from ketdir.search import retrieve
+
+    inside = [record(f"Inner Clinic {i}", needs=["sexual-health"], lat=51.5 + 0.001 * i, lon=-0.1,
+                     description="Clinic.") for i in range(30)]
+    outside = [record(f"Outer Clinic {i}", needs=["sexual-health"], lat=51.5 + 0.001 * i, lon=-0.1 + 0.3,
+                      description="Clinic.") for i in range(30)]  # about 13 miles east
+    d = build(tmp_path / "estimate.db", inside + outside)
+    monkeypatch.setattr(retrieve, "POSITIONS", 5)
+    monkeypatch.setattr(retrieve, "SAMPLE", 20)
+    with d.session() as s:
+        res = search(s, Query(text="clinic", near="51.5,-0.1", radius_miles=10, limit=5, at=TUESDAY_2PM))
+        assert all(h.name.startswith("Inner") for h in res.local)
+        exact = search(s, Query(text="clinic", near="51.5,-0.1", radius_miles=10, limit=100, at=TUESDAY_2PM))
+    d.close()
+    assert exact.total_local == 30
+    if res.total_is_estimate:
+        assert 20 <= res.total_local <= 45
+    else:
+        assert res.total_local == 30
