@@ -151,3 +151,24 @@ def test_estimate_near_a_place_is_close_to_the_exact_count(tmp_path, monkeypatch
         assert 20 <= res.total_local <= 45
     else:
         assert res.total_local == 30
+
+
+def test_counting_stops_at_the_cap_and_says_more_than(tmp_path, monkeypatch):
+    from ketdir.search import render, types
+
+    monkeypatch.setattr(types, "COUNT_CAP", 5)
+    clinics = [record(f"Clinic {i}", needs=["sexual-health"], lat=51.5 + 0.001 * i, lon=-0.1,
+                      description="Testing.") for i in range(12)]
+    d = build(tmp_path / "cap.db", clinics)
+    with d.session() as s:
+        res = search(s, Query(text="clinic", at=TUESDAY_2PM, with_counts=True, include_national=False))
+        assert res.total_is_minimum and res.amount() == "12+"  # at least the 12 listed
+        assert len(res.local) == 12  # the cap bounds counting, not what is listed
+        assert "12+ services found" in render.results_as_text(res)
+        assert types.count_text(res.need_counts["sexual-health"]) == "5+"
+        assert types.count_text(res.need_counts["chemsex"]) == "0"
+        near = search(s, Query(text="", near="51.5,-0.1", radius_miles=5, at=TUESDAY_2PM))
+        assert len(near.local) == 12 and not near.total_is_minimum  # listed in full, so counted in full
+        everything = search(s, Query(text="", at=TUESDAY_2PM, include_national=False))
+        assert everything.total_is_minimum and everything.amount() == "12+"
+    d.close()

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketdir.search.types import count_text
 from ketdir.gui import theme
 from ketdir.needs import NeedType
 
@@ -98,7 +99,7 @@ class NeedModel(QAbstractListModel):
         need = self._needs[index.row()]
         count = self._counts.get(need.code)
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{need.label}  ({count})" if count is not None else need.label
+            return f"{need.label}  ({count_text(count)})" if count is not None else need.label
         if role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Checked if need.code in self._checked else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.ForegroundRole and count == 0 and need.code not in self._checked:
@@ -107,7 +108,7 @@ class NeedModel(QAbstractListModel):
             return need.description
         if role == Qt.ItemDataRole.AccessibleTextRole:
             ticked = "ticked" if need.code in self._checked else "not ticked"
-            found = f", {count} services" if count is not None else ""
+            found = f", {count_text(count)} services" if count is not None else ""
             return f"{need.label}{found}, {ticked}"
         if role == self.CodeRole:
             return need.code

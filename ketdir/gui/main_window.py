@@ -409,8 +409,8 @@ class MainWindow(QMainWindow):
         self.readings_bar.set_readings(results.readings, frozenset(self._ignored))
         self._tab_order()
         total = results.total_local + len(results.national)
-        about = "about " if results.total_is_estimate else ""
-        self.count_label.setText(f"{about}{total:,} {'result' if total == 1 else 'results'}")
+        amount = results.amount(total)
+        self.count_label.setText(f"{amount[0].lower()}{amount[1:]} {'result' if total == 1 else 'results'}")
         self._update_harm()
         self._counts_timer.start(self.counts_pause_ms)
         self.results_applied.emit()

@@ -95,7 +95,7 @@ def header_texts(results: Results) -> tuple[str, str]:
     shown = len(results.local)
     total = max(results.total_local, shown)
     noun = "service" if total == 1 else "services"
-    amount = f"About {total:,}" if results.total_is_estimate else f"{total:,}"
+    amount = results.amount(total)
     local = f"{amount} {noun} near {place}" if place else f"{amount} {noun}"
     if total > shown:
         local += f" · showing the {'nearest' if place else 'best'} {shown}"

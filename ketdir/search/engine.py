@@ -84,6 +84,7 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     results.readings = plan.readings
     results.total_local = local.total
     results.total_is_estimate = not local.exact
+    results.total_is_minimum = local.minimum
     if query.with_counts and search_local:
         groups = fts.expand_prefixes(session.connection(), plan.groups)
         results.need_counts = retriever.need_counts(groups, mode, place, query.radius_miles)

@@ -73,8 +73,7 @@ def results_as_text(results: Results) -> str:
         when = f"at {q.at:%a %d %b %H:%M}" if q.at else "now"
         out.append(f"Open {when} only")
     shown = len(results.local)
-    about = "About " if results.total_is_estimate else ""
-    out.append(f"{about}{results.total_local:,} service{'s' if results.total_local != 1 else ''} found"
+    out.append(f"{results.amount()} service{'s' if results.total_local != 1 else ''} found"
                + (f" (showing {shown})" if shown < results.total_local else ""))
     out.append("")
     for i, hit in enumerate(results.local, 1):
@@ -110,6 +109,7 @@ def results_as_dict(results: Results) -> dict:
         "place_message": results.place_message,
         "message": results.message,
         "total_local": results.total_local,
+        "total_is_minimum": results.total_is_minimum,
         "used_spelling_fallback": results.used_fuzzy,
         "local": [_hit_dict(h) for h in results.local],
         "national": [_hit_dict(h) for h in results.national],

@@ -18,6 +18,7 @@ from ketdir.geo import Place, bounding_box, distance_miles
 from ketdir.needs import need_types
 from ketdir.search import rank
 from ketdir.search.text_query import Group
+from ketdir.search import types
 from ketdir.store import fts, tags
 
 CANDIDATES = 100  # rows ranked (bm25 / ts_rank) per query: twice a page of results
@@ -47,6 +48,7 @@ class Found:
     candidates: list[Candidate] = field(default_factory=list)  # best first
     total: int = 0
     exact: bool = True  # False: total is an estimate
+    minimum: bool = False  # True: counting stopped at a cap; there are at least total
 
 
 @dataclass(frozen=True)
@@ -88,15 +90,19 @@ class Retriever:
             groups.append(tag_group(*cells))
         return groups
 
-    def count(self, match: fts.Match, *, filtered: bool = True) -> int:
-        """Matching services. filtered=False leaves out the SQL filters (age, language, open now): the index
-        alone answers, which is much cheaper."""
+    def count(self, match: fts.Match, *, filtered: bool = True, cap: int | None = None) -> int:
+        """Matching services, counted up to `cap` (default COUNT_CAP; returns cap + 1 when there are more:
+        counting costs time in proportion to what is counted, on PostgreSQL a row visit each). filtered=False leaves out the SQL
+        filters (age, language, open now): the index alone answers, which is much cheaper."""
         if self.filters.where == "1=1" or not filtered:
             source, params = fts.count_source(self.dialect, match)
         else:
             source, _, params = fts.match_source(self.dialect, match)
             source += f" AND {self.filters.where}"
-        return self.session.execute(sql(f"SELECT count(*) {source}"), {**self.filters.params, **params}).scalar_one()
+        params = {**self.filters.params, **params}
+        cap = types.COUNT_CAP if cap is None else cap
+        return self.session.execute(sql(f"SELECT count(*) FROM (SELECT 1 {source} LIMIT :cap) AS c"),
+                                    {**params, "cap": cap + 1}).scalar_one()
 
     @property
     def has_sql_filters(self) -> bool:
@@ -125,8 +131,11 @@ class Retriever:
             found = self._best(match, groups, limit)
             return Found(found, len(found), exact=len(found) < CANDIDATES)
         unfiltered = self.count(match, filtered=False)
-        if unfiltered <= CANDIDATES * 4:
-            total = self.count(match) if self.has_sql_filters else unfiltered
+        over = unfiltered > types.COUNT_CAP
+        if not over and not self.has_sql_filters:
+            total = unfiltered
+        elif not over and unfiltered <= CANDIDATES * 4:
+            total = self.count(match)
         else:  # many: the SQL filters' share among the rows read stands for their share of all
             total = None
         if total is not None and total <= CANDIDATES:  # few: rank them all
@@ -134,7 +143,9 @@ class Retriever:
         else:
             found = self._best(match, groups, limit)
         if total is None:
-            return Found(found, max(len(found), int(unfiltered * self._filter_share(match))), exact=False)
+            share = self._filter_share(match)
+            return Found(found, max(len(found), int(min(unfiltered, types.COUNT_CAP) * share)), exact=False,
+                         minimum=over)
         return Found(found, total, exact=True)
 
     def _best(self, match: fts.Match, groups: list[Group], limit: int) -> list[Candidate]:
@@ -166,6 +177,7 @@ class Retriever:
         """No words and no place: services in name order."""
         match = fts.Match([], "all", self.required(national), side=self.side(national))
         total = self.count(match)
+        minimum = total > types.COUNT_CAP
         known = need_types()
         conditions = ["d.is_national = " + ("TRUE" if national else "FALSE"), self.filters.where]
         params = dict(self.filters.params)
@@ -181,7 +193,8 @@ class Retriever:
             ),
             {**params, "limit": limit},
         ).all()
-        return Found([Candidate(*row) for row in rows], total, exact=True)
+        found = [Candidate(*row) for row in rows]
+        return Found(found, max(min(total, types.COUNT_CAP), len(found)), exact=not minimum, minimum=minimum)
 
     def positions(self, match: fts.Match, limit: int) -> list[Candidate]:
         """Matching rows with their coordinates, unranked (with a place, distance orders them), and whether
@@ -207,7 +220,7 @@ class Retriever:
             match = self._near_match(groups, mode, place, r)
             cells = repr(match.required)
             if cells not in read:
-                n = self.count(match, filtered=False)  # the index counts far faster than rows are read
+                n = self.count(match, filtered=False, cap=MAX_READ)  # far faster than reading the rows
                 if n > cap and step < MAX_STEPS - 1:
                     smaller = r * max(0.25, min(NARROW, 0.9 * math.sqrt(cap / n)))
                     if repr(self._near_match(groups, mode, place, smaller).required) != cells:
@@ -234,8 +247,9 @@ class Retriever:
         inside = sum(1 for c in self._within(sample, place, radius) if c.passes)
         if len(sample) <= SAMPLE:  # the sample is all of them
             return Found(found, inside, exact=True)
-        total = self.count(match, filtered=False) * inside / len(sample)
-        return Found(found, max(int(total), len(found)), exact=False)
+        n = self.count(match, filtered=False)
+        total = min(n, types.COUNT_CAP) * inside / len(sample)
+        return Found(found, max(int(total), len(found)), exact=False, minimum=n > types.COUNT_CAP)
 
     def _near_match(self, groups: list[Group], mode: str, place: Place, radius: float) -> fts.Match:
         if radius >= WHOLE_UK:

@@ -7,6 +7,14 @@ from dataclasses import dataclass, field
 from ketdir.geo import Place
 
 
+COUNT_CAP = 2000  # counts stop here: "2,000+" says all a person needs, and bounds the time
+
+
+def count_text(n: int) -> str:
+    """A count for people: "12", "1,340", or "2,000+" when counting stopped at the cap."""
+    return f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}"
+
+
 @dataclass(frozen=True)
 class Query:
     text: str = ""
@@ -74,8 +82,16 @@ class Results:
     message: str | None = None  # anything else the user should know (e.g. a query with no words)
     total_local: int = 0  # matches before the limit
     total_is_estimate: bool = False  # very many matches: total_local is an estimate (say "about")
+    total_is_minimum: bool = False  # so many that counting stopped: there are at least total_local
     need_counts: dict[str, int] = field(default_factory=dict)  # need code -> matching services
     used_fuzzy: bool = False
+
+    def amount(self, total: int | None = None) -> str:
+        """How many, as people read it: "16", "About 1,230", "2,000+" (at least that many)."""
+        total = self.total_local if total is None else total
+        if self.total_is_minimum:
+            return f"{total:,}+"
+        return f"About {total:,}" if self.total_is_estimate else f"{total:,}"
 
     @property
     def hits(self) -> list[Hit]:
