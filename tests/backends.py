@@ -98,3 +98,32 @@ def copy_template(template, folder, name: str = "referral"):
         yield url
     finally:
         drop_pg_database(url)
+
+
+@contextlib.contextmanager
+def pg_directory_template(prefix: str = "ketdir_tpl", fill=None) -> Iterator[str]:
+    """A database on the test server holding a ketdir directory — empty, or filled by fill(url) — made once,
+    for copy_template or new_directories to copy (CREATE DATABASE ... TEMPLATE is much quicker than making
+    the schema again). Dropped afterwards."""
+    from ketdir.store.engine import open_directory
+
+    with pg_database(prefix) as url:
+        open_directory(url, create=True).close()
+        if fill is not None:
+            fill(url)
+        yield url
+
+
+@contextlib.contextmanager
+def new_directories(backend: str, folder, pg_template: str | None = None):
+    """For tests that want several directories on one backend: make(name) gives a new one at each call — a
+    SQLite path (the file is made on first open), or a new database on the test server (a copy of
+    pg_template if given, else empty). Server databases are dropped afterwards."""
+    with contextlib.ExitStack() as stack:
+        def make(name: str = "directory"):
+            if backend == "sqlite":
+                return folder / f"{name}.db"
+            if pg_template is not None:
+                return stack.enter_context(copy_template(pg_template, folder, name))
+            return stack.enter_context(pg_database())
+        yield make

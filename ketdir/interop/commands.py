@@ -87,15 +87,15 @@ def _import(args) -> int:
             "Import into your own file instead: ketdir --db my-directory.db import PATH (it is made if missing)."
         )
     dataset = read_any(args.path, args.format, mapping=mapping, source=args.source)
-    new_file = url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists()
+    new_file = _no_directory_yet(url)
     if new_file or dataset.errors:
-        # nothing to link to yet (or nothing readable): check before a new database file is made
+        # nothing to link to yet (or nothing readable): check before a new database (file or tables) is made
         validate(dataset)
         if dataset.errors:
             return _refuse(dataset, args)
     scratch = None
     target = args.db
-    if new_file and args.dry_run:  # plan against an empty directory, without making the real file
+    if new_file and args.dry_run:  # plan against an empty directory, without making the real file or tables
         scratch = tempfile.TemporaryDirectory(prefix="ketdir-dry-run-")
         target = str(Path(scratch.name) / "empty.db")
     directory = open_directory(target, create=True)
@@ -127,7 +127,7 @@ def _import(args) -> int:
             if progress:
                 print(file=sys.stderr)
             done = result.plan
-            print(f"Imported into {directory.url.removeprefix('sqlite:///')}: {len(done.new):,} new, "
+            print(f"Imported into {directory.display_url}: {len(done.new):,} new, "
                   f"{len(done.changed):,} updated, {len(done.removed):,} removed, "
                   f"{len(done.conflicts):,} conflict(s) in {result.seconds:.1f} s.")
             return 0
@@ -135,6 +135,26 @@ def _import(args) -> int:
         directory.close()
         if scratch is not None:
             scratch.cleanup()
+
+
+def _no_directory_yet(url: str) -> bool:
+    """Nothing there yet: a SQLite file not made, or a database on a server with no tables in it (made by the
+    server's owner for ketdir to fill). A refused import or a dry run must leave either exactly so."""
+    if url.startswith("sqlite:///"):
+        return not Path(url[len("sqlite:///"):]).exists()
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
+
+    from ketdir.store.engine import _translate, make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return not inspect(conn).get_table_names()
+    except (OperationalError, DatabaseError, InterfaceError) as exc:
+        raise _translate(exc, url) from exc  # unreachable, wrong password...: the same message as opening
+    finally:
+        engine.dispose()
 
 
 def _refuse(dataset, args) -> int:

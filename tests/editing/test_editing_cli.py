@@ -5,19 +5,18 @@ import argparse
 import importlib
 
 import pytest
-from edit_helpers import EXISTING, EXISTING_ID, make_directory
+from edit_helpers import EXISTING, EXISTING_ID
 
 import ketdir.cli as cli
 
 
 @pytest.fixture
-def run(tmp_path, monkeypatch):
-    directory = make_directory(tmp_path / "c.db")
-    directory.close()
+def run(directory_db, monkeypatch):
+    """`ketdir --db <the editing test directory> ...`, on each backend (directory_db: conftest.py)."""
     modules = cli.COMMAND_MODULES
     if "ketdir.editing.commands" not in modules:  # until the lead lists it in ketdir.cli
         monkeypatch.setattr(cli, "COMMAND_MODULES", modules + ("ketdir.editing.commands",))
-    return lambda *args: cli.main(["--db", str(tmp_path / "c.db"), *args])
+    return lambda *args: cli.main(["--db", str(directory_db), *args])
 
 
 def test_register_adds_the_commands():

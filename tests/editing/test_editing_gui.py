@@ -14,6 +14,13 @@ from PySide6.QtCore import Qt  # noqa: E402
 
 
 @pytest.fixture
+def directory(sqlite_directory):
+    """The window tests run on a SQLite file; the service layer under them runs on both backends
+    (test_editing_service.py)."""
+    return sqlite_directory
+
+
+@pytest.fixture
 def make_editor(qtbot, directory):
     from ketdir.gui.service_editor import ServiceEditor
 

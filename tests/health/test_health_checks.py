@@ -1,4 +1,4 @@
-"""run_checks finds planted problems (and leaves near-misses alone)."""
+"""run_checks finds planted problems (and leaves near-misses alone), on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +16,9 @@ def sid(name: str) -> str:
     return stable_id("test", name)
 
 
-def check(tmp_path, records, **kw):
-    directory = build(tmp_path / "h.db", records)
+def check(new_db, records, **kw):
+    """run_checks over a new directory holding these records (new_db: the conftest fixture, both backends)."""
+    directory = build(new_db(), records)
     try:
         with directory.session() as s:
             return run_checks(s, kw.pop("today", TODAY), **kw)
@@ -29,8 +30,8 @@ def of(report, check_code, name=None):
     return [f for f in report.findings if f.check == check_code and (name is None or f.service_name == name)]
 
 
-def test_a_clean_directory_has_no_findings(tmp_path):
-    report = check(tmp_path, [rec("Southwark Drug Service"), rec("Manchester Recovery Hub", postcode="M1 1AE")])
+def test_a_clean_directory_has_no_findings(new_db):
+    report = check(new_db, [rec("Southwark Drug Service"), rec("Manchester Recovery Hub", postcode="M1 1AE")])
     assert report.findings == []
     assert report.services_checked == 2
     assert report.by_check() == {code: 0 for code in CHECK_CODES}
@@ -39,7 +40,7 @@ def test_a_clean_directory_has_no_findings(tmp_path):
 # ------------------------------------------------------------------------------------------- duplicates
 
 
-def test_planted_duplicates_are_found_and_near_misses_are_not(tmp_path):
+def test_planted_duplicates_are_found_and_near_misses_are_not(new_db):
     shared = unique_phone()
     records = [
         # 1. the same service twice at one postcode, the name written differently (and the postcode too)
@@ -52,7 +53,7 @@ def test_planted_duplicates_are_found_and_near_misses_are_not(tmp_path):
         rec("Southwark Sexual Health Clinic Outreach", postcode="M1 1AE"),
         rec("Southwark Needle Exchange", postcode="SE1 7AB"),
     ]
-    report = check(tmp_path, records)
+    report = check(new_db, records)
     dups = of(report, "duplicate")
     assert len(dups) == 2, [f.message for f in dups]
 
@@ -72,9 +73,9 @@ def test_planted_duplicates_are_found_and_near_misses_are_not(tmp_path):
     assert sid("Southwark Needle Exchange") not in involved
 
 
-def test_a_typo_in_the_name_at_the_same_phone_is_a_likely_duplicate(tmp_path):
+def test_a_typo_in_the_name_at_the_same_phone_is_a_likely_duplicate(new_db):
     phone = unique_phone()
-    report = check(tmp_path, [
+    report = check(new_db, [
         rec("Leeds Chemsex Support Service", postcode="LS1 4AP", phone=phone),
         rec("Leeds Chemsex Suport Service", postcode="LS2 7EW", phone=phone),
     ])
@@ -83,17 +84,17 @@ def test_a_typo_in_the_name_at_the_same_phone_is_a_likely_duplicate(tmp_path):
     assert dup.field == "name, phone.number"
 
 
-def test_phone_numbers_are_compared_after_normalising(tmp_path):
-    report = check(tmp_path, [
+def test_phone_numbers_are_compared_after_normalising(new_db):
+    report = check(new_db, [
         rec("Bristol Drug Project", postcode="BS1 4DJ", phone="0300 123 9999"),
         rec("BDP Outreach Van", postcode="BS2 0JA", phone="+44 300 1239999"),
     ])
     assert len(of(report, "duplicate")) == 1
 
 
-def test_a_number_shared_inside_one_organisation_is_only_a_note(tmp_path):
+def test_a_number_shared_inside_one_organisation_is_only_a_note(new_db):
     phone = unique_phone()
-    report = check(tmp_path, [
+    report = check(new_db, [
         rec("Change Grow Live Leeds", postcode="LS1 4AP", phone=phone, org="Change Grow Live"),
         rec("CGL Young People's Service", postcode="LS2 7EW", phone=phone, org="Change Grow Live"),
     ])
@@ -101,11 +102,11 @@ def test_a_number_shared_inside_one_organisation_is_only_a_note(tmp_path):
     assert dup.severity == INFO and "all run by Change Grow Live" in dup.message
 
 
-def test_a_big_shared_number_is_one_finding_naming_a_few(tmp_path):
+def test_a_big_shared_number_is_one_finding_naming_a_few(new_db):
     phone = unique_phone()
     records = [rec(f"Service number {word}", postcode="M1 1AE", phone=phone)
                for word in ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot")]
-    report = check(tmp_path, records)
+    report = check(new_db, records)
     (dup,) = of(report, "duplicate")
     assert len(dup.related_ids) == 5
     assert "and 2 others" in dup.message
@@ -114,8 +115,8 @@ def test_a_big_shared_number_is_one_finding_naming_a_few(tmp_path):
 # ------------------------------------------------------------------------------------------------ stale
 
 
-def test_stale_records(tmp_path):
-    report = check(tmp_path, [
+def test_stale_records(new_db):
+    report = check(new_db, [
         rec("Old Record", assured="2025-10-01"),
         rec("Never Checked", assured=None),
         rec("Exactly A Year", assured="2025-11-25"),
@@ -130,11 +131,11 @@ def test_stale_records(tmp_path):
     assert all(f.field == "assured_date" for f in stale.values())
 
 
-def test_stale_threshold_is_a_setting(tmp_path):
-    report = check(tmp_path, [rec("Recent Record", assured="2026-05-01")], stale_months=6)
+def test_stale_threshold_is_a_setting(new_db):
+    report = check(new_db, [rec("Recent Record", assured="2026-05-01")], stale_months=6)
     assert [f.service_name for f in of(report, "stale")] == ["Recent Record"]
     with pytest.raises(ValueError):
-        check(tmp_path / "x", [], stale_months=0)
+        check(new_db, [], stale_months=0)
 
 
 def test_the_bundled_demo_set_has_stale_records(tmp_path):
@@ -165,8 +166,8 @@ def test_phone_kinds(number, kind):
     assert check_phone(number).kind == kind
 
 
-def test_invalid_and_unverified_phones(tmp_path):
-    report = check(tmp_path, [
+def test_invalid_and_unverified_phones(new_db):
+    report = check(new_db, [
         rec("Bad Number", phone="0207 946"),
         rec("Samaritans Line", phone="116 123"),
         rec("Drama Number", phone="020 7946 0123"),
@@ -184,8 +185,8 @@ def test_invalid_and_unverified_phones(tmp_path):
 # ------------------------------------------------------------------------------------ postcodes, coordinates
 
 
-def test_postcodes(tmp_path):
-    report = check(tmp_path, [
+def test_postcodes(new_db):
+    report = check(new_db, [
         rec("Bad Format", postcode="SE1 7A", coords=(51.5, -0.1)),
         rec("Unknown District", postcode="SE99 1AA", coords=(51.5, -0.1)),
         rec("Lower Case Fine", postcode="m1 1ae"),
@@ -198,8 +199,8 @@ def test_postcodes(tmp_path):
     assert found["Unknown District"].severity == WARNING and "SE99" in found["Unknown District"].message
 
 
-def test_coordinates(tmp_path):
-    report = check(tmp_path, [
+def test_coordinates(new_db):
+    report = check(new_db, [
         rec("In Paris", postcode="SE1 7AB", coords=(48.8566, 2.3522)),
         rec("Swapped Round", postcode="SE1 7AB", coords=(-0.1, 51.5)),
         rec("In The Sea", postcode="SE1 7AB", coords=(55.0, -8.9)),
@@ -219,10 +220,10 @@ def test_coordinates(tmp_path):
 # ------------------------------------------------------------------------------------- schedules, contact
 
 
-def test_unreadable_schedules(tmp_path):
+def test_unreadable_schedules(new_db):
     bad_days = {"weekly": [{"days": ["XX"], "opens": "09:00", "closes": "17:00"}]}
     bad_time = {"weekly": [{"days": ["MO"], "opens": "25:00", "closes": "17:00"}]}
-    report = check(tmp_path, [rec("Bad Days", hours=bad_days), rec("Bad Time", hours=bad_time),
+    report = check(new_db, [rec("Bad Days", hours=bad_days), rec("Bad Time", hours=bad_time),
                               rec("Fine Hours")])
     found = {f.service_name: f for f in of(report, "schedule")}
     assert set(found) == {"Bad Days", "Bad Time"}
@@ -230,40 +231,40 @@ def test_unreadable_schedules(tmp_path):
     assert "opens at" in found["Bad Time"].message or "25:00" in found["Bad Time"].message
 
 
-def test_no_way_to_contact(tmp_path):
+def test_no_way_to_contact(new_db):
     unreachable = rec("Nowhere Line", national=True, phone=None)
     unreachable["url"] = None
     website_only = rec("Website Only", national=True, phone=None)
-    report = check(tmp_path, [unreachable, website_only])
+    report = check(new_db, [unreachable, website_only])
     (finding,) = of(report, "no-contact")
     assert finding.service_name == "Nowhere Line" and finding.severity == ERROR
 
 
-def test_retired_services_are_not_checked(tmp_path):
+def test_retired_services_are_not_checked(new_db):
     retired = rec("Closed Service", phone="0207 946", assured=None)
     retired["status"] = "inactive"
-    report = check(tmp_path, [retired])
+    report = check(new_db, [retired])
     assert report.findings == [] and report.services_checked == 0
 
 
-def test_only_runs_the_chosen_checks(tmp_path):
-    report = check(tmp_path, [rec("Bad Number", phone="0207 946", assured=None)], only=["phone"])
+def test_only_runs_the_chosen_checks(new_db):
+    report = check(new_db, [rec("Bad Number", phone="0207 946", assured=None)], only=["phone"])
     assert report.checks_run == ("phone",)
     assert [f.check for f in report.findings] == ["phone"]
     with pytest.raises(ValueError, match="not a check"):
-        check(tmp_path / "y", [], only="spelling")
+        check(new_db, [], only="spelling")
 
 
-def test_findings_are_sorted_errors_first(tmp_path):
-    report = check(tmp_path, [rec("Bad Number", phone="0207 946", assured=None)])
+def test_findings_are_sorted_errors_first(new_db):
+    report = check(new_db, [rec("Bad Number", phone="0207 946", assured=None)])
     assert [f.severity for f in report.findings] == [ERROR, WARNING]
     assert report.by_severity() == {ERROR: 1, WARNING: 1, INFO: 0}
 
 
-def test_progress_and_cancel(tmp_path):
+def test_progress_and_cancel(new_db):
     from ketdir.health import ChecksCancelled
 
-    directory = build(tmp_path / "c.db", [rec("A Service")])
+    directory = build(new_db(), [rec("A Service")])
     try:
         seen = []
         with directory.session() as s:

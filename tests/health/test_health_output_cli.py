@@ -1,4 +1,4 @@
-"""CSV, table and summary output; `ketdir check` on the command line."""
+"""CSV, table and summary output; `ketdir check` on the command line (on both backends)."""
 from __future__ import annotations
 
 import csv
@@ -12,8 +12,10 @@ from ketdir.health.output import CSV_COLUMNS, csv_text
 from tests.factories import build
 
 
-@pytest.fixture
-def db(tmp_path):
+@pytest.fixture(scope="module")
+def db(directory_url):
+    """One directory per backend for the module (`ketdir check` only reads): a SQLite file or a database on
+    the PostgreSQL test server (directory_url, tests/conftest.py)."""
     phone = "0300 123 5555"
     records = [
         rec("Southwark Sexual Health Clinic", postcode="SE1 7AB"),
@@ -23,9 +25,8 @@ def db(tmp_path):
         rec("Old Record", assured="2024-01-01"),
         rec("Bad Number", phone="0207 946"),
     ]
-    directory = build(tmp_path / "cli.db", records)
-    directory.close()
-    return tmp_path / "cli.db"
+    build(directory_url, records).close()
+    return directory_url
 
 
 def test_csv_round_trip_and_formula_guard(tmp_path):

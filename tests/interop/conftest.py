@@ -1,7 +1,10 @@
-"""Helpers for the import/export tests: fresh databases, one-call imports, fixture paths."""
+"""Fixtures for the import/export tests: new databases on either backend, and the bundled directory on either.
+
+Helpers (import_into, rows, fixture paths...) are in interop_helpers, not here: with several test folders on
+the command line, `import conftest` finds whichever folder's conftest pytest loaded last.
+"""
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import sys
 from pathlib import Path
@@ -11,48 +14,18 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: backends
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from backends import BACKENDS, copy_template, database_url, new_directories, pg_directory_template  # noqa: E402
+from interop_helpers import fill_bundled  # noqa: E402
 
-from backends import BACKENDS, database_url  # noqa: E402
-
-from ketdir.interop.apply import ImportResult, apply_import, plan_import  # noqa: E402
-from ketdir.interop.load import read_any  # noqa: E402
-from ketdir.interop.validate import validate  # noqa: E402
 from ketdir.paths import bundled_db  # noqa: E402
 from ketdir.store.engine import open_directory  # noqa: E402
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "hsds"
-CSV_EXAMPLE = FIXTURES / "csv"
-SERVICE_FULL = FIXTURES / "service_full.json"
-ORGANIZATION_FULL = FIXTURES / "organization_full.json"
-TAXONOMY_TERM = FIXTURES / "taxonomy_term.json"
-LEGACY_CSV = FIXTURES / "legacy_oruk_v1"
-LEGACY_JSON = FIXTURES / "legacy_oruk_v1_service.json"
-EXAMPLE_SERVICE_ID = "ac148810-d857-441c-9679-408f346de14b"
-
-
-def import_into(db: Path | str, path: Path, **kwargs) -> ImportResult:
-    """Read, validate, plan and apply; fails the test on any error in the input."""
-    mapping = kwargs.pop("mapping", None)
-    fmt = kwargs.pop("fmt", "auto")
-    name = kwargs.pop("source", None)
-    overwrite = kwargs.pop("overwrite_conflicts", False)
-    dataset = read_any(path, fmt, mapping=mapping, source=name)
-    directory = open_directory(db, create=True)
-    try:
-        with directory.session() as session:
-            validate(dataset, session)
-            assert not dataset.errors, "\n".join(map(str, dataset.errors))
-            plan = plan_import(session, dataset, overwrite_conflicts=overwrite)
-            return apply_import(session, dataset, plan, **kwargs)
-    finally:
-        directory.close()
 
 
 @pytest.fixture(params=BACKENDS)
 def db(request, tmp_path: Path):
-    """A new directory database, once per backend: a SQLite file, or a database on the PostgreSQL test server
-    (tests/backends.py). A path or a URL: import_into, open_directory and rows() take either."""
+    """A new directory database, once per backend: a SQLite file (not made yet), or a new, empty database on
+    the PostgreSQL test server (tests/backends.py). A path or a URL: import_into, open_directory and rows()
+    take either; so does `ketdir --db`."""
     with database_url(request.param, tmp_path) as url:
         yield url
 
@@ -63,32 +36,46 @@ def sqlite_db(tmp_path: Path) -> Path:
     return tmp_path / "directory.db"
 
 
-def _as_sqlite(value):
-    """Values as SQLite returns them from raw SQL: PostgreSQL's DATE columns come back as dates."""
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value.isoformat()
-    return value
+@pytest.fixture(scope="session")
+def pg_empty_template():
+    """An empty ketdir directory on the test server, made once; new_db copies it."""
+    with pg_directory_template() as url:
+        yield url
 
 
-def rows(db, sql: str) -> list[tuple]:
-    """The rows of one query, on either backend (db: a .db path or a database URL)."""
-    url = db if isinstance(db, str) and "://" in db else f"sqlite:///{db}"
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(_as_sqlite(v) for v in r) for r in conn.execute(text(sql)).fetchall()]
-    finally:
-        engine.dispose()
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    """The backend of a test's directories: fixtures that take it (new_db, bundled_directory) share it, so a
+    test using several of them runs once per backend, all its directories on that one."""
+    return request.param
 
 
 @pytest.fixture
-def bundled_copy(tmp_path: Path) -> Path:
-    """A copy of the bundled resources.db (the real one is never touched)."""
-    target = tmp_path / "resources-copy.db"
-    shutil.copyfile(bundled_db(), target)
-    return target
+def new_db(backend, request, tmp_path: Path):
+    """For tests that need several directories on one backend: new_db("name") gives another one each call —
+    a SQLite path (made on first open), or a copy of an empty directory on the PostgreSQL test server."""
+    template = request.getfixturevalue("pg_empty_template") if backend == "postgresql" else None
+    with new_directories(backend, tmp_path, template) as make:
+        yield make
 
 
-def copy_tree(source: Path, target: Path) -> Path:
-    shutil.copytree(source, target)
-    return target
+@pytest.fixture(scope="session")
+def pg_bundled_template():
+    """The bundled directory built on the PostgreSQL test server once (fill_bundled); copied per test."""
+    with pg_directory_template(fill=fill_bundled) as url:
+        yield url
+
+
+@pytest.fixture
+def bundled_directory(backend, request, tmp_path: Path):
+    """A directory with data in it, once per backend: a copy of the bundled resources.db file, or a copy of
+    the same directory built on the PostgreSQL test server. Opened once first, so a schema upgrade on open is
+    not mistaken for a change made by the test."""
+    if backend == "sqlite":
+        target = tmp_path / "resources-copy.db"
+        shutil.copyfile(bundled_db(), target)
+        open_directory(target).close()
+        yield target
+    else:
+        with copy_template(request.getfixturevalue("pg_bundled_template"), tmp_path) as url:
+            yield url

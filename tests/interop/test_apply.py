@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import import_into, rows
+from interop_helpers import import_into, rows
 from dump import diff, full_dump
 from packages import services, sid, write_package
 
@@ -114,11 +114,11 @@ def test_a_locally_edited_service_missing_from_the_source_is_kept(db, tmp_path):
     assert count(db, "SELECT count(*) FROM service") == 2
 
 
-def test_a_failure_half_way_leaves_the_database_exactly_as_before(sqlite_db, tmp_path):
+def test_a_failure_half_way_leaves_the_database_exactly_as_before(db, tmp_path):
     base = write_package(tmp_path / "base", services(50))
-    import_into(sqlite_db, base, source="feed")
+    import_into(db, base, source="feed")
     bigger = write_package(tmp_path / "bigger", services(3000, {0: "Changed name"}))
-    before = full_dump(sqlite_db)
+    before = full_dump(db)
     seen = []
 
     def explode(fraction: float, message: str) -> None:
@@ -127,16 +127,16 @@ def test_a_failure_half_way_leaves_the_database_exactly_as_before(sqlite_db, tmp
             raise OSError("disk full (simulated)")
 
     with pytest.raises(OSError, match="disk full"):
-        import_into(sqlite_db, bigger, source="feed", progress=explode)
+        import_into(db, bigger, source="feed", progress=explode)
     assert any(m.startswith("Writing") for m in seen)
-    differences = diff(before, full_dump(sqlite_db))
+    differences = diff(before, full_dump(db))
     assert not differences, "\n".join(differences)
 
 
-def test_cancel_rolls_back_too(sqlite_db, tmp_path):
+def test_cancel_rolls_back_too(db, tmp_path):
     source = write_package(tmp_path / "feed", services(2000))
-    open_directory(sqlite_db, create=True).close()
-    before = full_dump(sqlite_db)
+    open_directory(db, create=True).close()
+    before = full_dump(db)
     calls = []
 
     def cancel() -> bool:
@@ -144,22 +144,24 @@ def test_cancel_rolls_back_too(sqlite_db, tmp_path):
         return len(calls) > 3
 
     with pytest.raises(ImportCancelled, match="Nothing was changed"):
-        import_into(sqlite_db, source, cancel=cancel)
-    assert not diff(before, full_dump(sqlite_db))
+        import_into(db, source, cancel=cancel)
+    assert not diff(before, full_dump(db))
 
 
-def test_first_import_into_an_existing_database_creates_tracking_inside_the_transaction(tmp_path, bundled_copy):
+def test_first_import_into_an_existing_database_creates_tracking_inside_the_transaction(tmp_path,
+                                                                                      bundled_directory):
     source = write_package(tmp_path / "feed", services(2))
-    before = full_dump(bundled_copy)
+    before = full_dump(bundled_directory)
+    assert "ketdir_imported_service" not in before
 
     def explode(fraction, message):
         if message.startswith("Writing"):
             raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
-        import_into(bundled_copy, source, progress=explode)
-    assert "ketdir_imported_service" not in full_dump(bundled_copy)
-    assert not diff(before, full_dump(bundled_copy))
+        import_into(bundled_directory, source, progress=explode)
+    assert "ketdir_imported_service" not in full_dump(bundled_directory)
+    assert not diff(before, full_dump(bundled_directory))
 
 
 def test_foreign_terms_are_kept_and_mapped_to_need_types(db, tmp_path):
@@ -180,17 +182,17 @@ def test_foreign_terms_are_kept_and_mapped_to_need_types(db, tmp_path):
     assert count(db, f"SELECT need_mask FROM ketdir_search_doc WHERE service_id = '{sid(0)}'") != 0
 
 
-def test_dry_run_plan_lists_new_changed_removed(sqlite_db, tmp_path):
+def test_dry_run_plan_lists_new_changed_removed(db, tmp_path):
     source = write_package(tmp_path / "feed", services(3))
-    import_into(sqlite_db, source, source="feed")
+    import_into(db, source, source="feed")
     write_package(source, services(2, {0: "Zero (renamed)"}) + [{"id": sid(9), "name": "Nine"}])
-    before = full_dump(sqlite_db)
-    plan = plan_for(sqlite_db, source)
+    before = full_dump(db)
+    plan = plan_for(db, source)
     assert (plan.new, plan.changed, plan.removed) == ([sid(9)], [sid(0)], [sid(2)])
     text = "\n".join(plan.lines())
     assert "1 new, 1 changed, 1 unchanged, 1 removed" in text
     assert "Removed: Service 2" in text
-    assert not diff(before, full_dump(sqlite_db))
+    assert not diff(before, full_dump(db))
 
 
 def test_dataset_metadata_is_recorded(db, tmp_path):

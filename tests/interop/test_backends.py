@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CSV_EXAMPLE, LEGACY_CSV, SERVICE_FULL, import_into
+from interop_helpers import CSV_EXAMPLE, LEGACY_CSV, SERVICE_FULL, import_into
 from dump import content_dump, diff
 from sqlalchemy import func, select
 

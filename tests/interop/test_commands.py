@@ -1,9 +1,12 @@
-"""`ketdir import` and `ketdir export` on the command line."""
+"""`ketdir import` and `ketdir export` on the command line, into a SQLite file and a PostgreSQL database."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from conftest import CSV_EXAMPLE, SERVICE_FULL
+from interop_helpers import CSV_EXAMPLE, SERVICE_FULL
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.engine import make_url
 
 from ketdir.cli import main
 
@@ -14,14 +17,32 @@ def run(capsys, *argv: str) -> tuple[int, str]:
     return code, out.out + out.err
 
 
-def test_import_then_export_both_formats_with_validation(tmp_path, capsys):
-    db = tmp_path / "new.db"
+def is_server(db) -> bool:
+    return isinstance(db, str) and db.startswith("postgresql")
+
+
+def left_untouched(db) -> bool:
+    """A new directory nobody imported into is as it was: no SQLite file made; the server database (which
+    the server's owner made) still has no tables in it."""
+    if not is_server(db):
+        return not Path(db.removeprefix("sqlite:///")).exists()
+    engine = create_engine(db)
+    try:
+        with engine.connect() as conn:
+            return inspect(conn).get_table_names() == []
+    finally:
+        engine.dispose()
+
+
+def test_import_then_export_both_formats_with_validation(db, tmp_path, capsys):
     code, output = run(capsys, "--db", str(db), "import", str(CSV_EXAMPLE), "--source", "example feed")
     assert code == 0, output
     assert "Source: example feed" in output
     assert "Imported into" in output and "1 new" in output
     # warnings are listed as file:row: field: message
     assert "locations.csv:2: organization_id: there is no organisation with id" in output
+    if is_server(db):  # the server is named, its password never shown
+        assert make_url(db).password not in output and "***" in output
 
     code, output = run(capsys, "--db", str(db), "export", "--format", "json", str(tmp_path / "out.json"), "--validate")
     assert code == 0, output
@@ -34,8 +55,7 @@ def test_import_then_export_both_formats_with_validation(tmp_path, capsys):
     assert (tmp_path / "out.zip").stat().st_size > 1000
 
 
-def test_reimport_reports_nothing_to_change(tmp_path, capsys):
-    db = tmp_path / "new.db"
+def test_reimport_reports_nothing_to_change(db, capsys):
     assert run(capsys, "--db", str(db), "import", str(SERVICE_FULL))[0] == 0
     code, output = run(capsys, "--db", str(db), "import", str(SERVICE_FULL))
     assert code == 0
@@ -53,20 +73,39 @@ def test_bad_mapping_file_is_a_usage_problem(tmp_path, capsys):
     assert "cannot be read" in output
 
 
-def test_errors_exit_1_and_change_nothing(tmp_path, capsys):
+def test_errors_exit_1_and_change_nothing(db, tmp_path, capsys):
     broken = tmp_path / "broken.json"
     broken.write_text('[{"name": "No id here"}]', encoding="utf-8")
-    db = tmp_path / "d.db"
     code, output = run(capsys, "--db", str(db), "import", str(broken))
     assert code == 1
     assert "broken.json:1: id: this service has no id" in output
     assert "Nothing was changed." in output
-    assert not db.exists()  # no empty database left behind
+    assert left_untouched(db)  # no empty database file left behind; no tables made on the server
 
 
-def test_dry_run_into_a_new_database_leaves_no_file(tmp_path, capsys):
-    db = tmp_path / "not-yet.db"
+def test_errors_found_against_a_new_directory_change_nothing(db, tmp_path, capsys):
+    """An input that reads fine but fails validation (a link to nothing): refused before anything is made."""
+    broken = json.loads(SERVICE_FULL.read_text(encoding="utf-8"))
+    broken["organization_id"] = "00000000-dead-4bad-8bad-000000000000"
+    broken.pop("organization", None)
+    path = tmp_path / "broken-link.json"
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    code, output = run(capsys, "--db", str(db), "import", str(path))
+    assert code == 1, output
+    assert "Nothing was changed." in output
+    assert left_untouched(db)
+
+
+def test_dry_run_into_a_new_database_leaves_no_file(db, capsys):
     code, output = run(capsys, "--db", str(db), "import", str(CSV_EXAMPLE), "--dry-run")
     assert code == 0, output
     assert "1 new" in output and "Dry run: nothing was changed." in output
-    assert not db.exists()
+    assert left_untouched(db)  # no file made; on the server, no tables
+
+
+def test_import_to_an_unreachable_server_is_a_clear_message(tmp_path, capsys):
+    url = "postgresql+psycopg://ketdir:secret-pw@127.0.0.1:1/ketdir"  # nothing listens on port 1
+    code, output = run(capsys, "--db", url, "import", str(SERVICE_FULL))
+    assert code == 1
+    assert "Cannot reach the database server at 127.0.0.1:1" in output
+    assert "secret-pw" not in output

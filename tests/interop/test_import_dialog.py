@@ -5,7 +5,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import CSV_EXAMPLE, copy_tree
+from interop_helpers import CSV_EXAMPLE, copy_tree
 from dump import diff, full_dump
 from packages import services, write_package
 

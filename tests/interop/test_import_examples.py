@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import (
+from interop_helpers import (
     CSV_EXAMPLE,
     EXAMPLE_SERVICE_ID,
     ORGANIZATION_FULL,

@@ -1,4 +1,7 @@
-"""Broken inputs are refused with messages naming file, row and field — and the database is untouched."""
+"""Broken inputs are refused with messages naming file, row and field — and the database is untouched.
+
+Each test runs on a SQLite file and on a database on the PostgreSQL test server, both holding the bundled
+directory; "untouched" is every table's rows and the schema (dump.full_dump) before and after."""
 from __future__ import annotations
 
 import csv
@@ -8,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CSV_EXAMPLE, SERVICE_FULL, copy_tree
+from interop_helpers import CSV_EXAMPLE, SERVICE_FULL, copy_tree
 from dump import diff, full_dump
 
 from ketdir.cli import main
@@ -43,19 +46,24 @@ def duplicate_row(header, rows):
 
 
 @pytest.fixture
-def directory_db(tmp_path, bundled_copy) -> Path:
-    """A directory with data in it (a copy of the bundled one), to prove nothing changes."""
-    return bundled_copy
+def directory_db(bundled_directory) -> Path | str:
+    """A directory with data in it (the bundled one), on each backend, to prove nothing changes."""
+    return bundled_directory
 
 
-def run_import(db: Path, path: Path, capsys, *extra: str) -> tuple[int, str]:
+def run_import(db: Path | str, path: Path, capsys, *extra: str) -> tuple[int, str]:
     code = main(["--db", str(db), "import", str(path), *extra])
     out = capsys.readouterr()
     return code, out.out + out.err
 
 
-def assert_refused(db: Path, path: Path, capsys, *expected: str) -> str:
-    before = full_dump(db)
+def file_bytes(db: Path | str) -> bytes | None:
+    """The SQLite file's bytes (a refused import must not even rewrite it); None for a server database."""
+    return db.read_bytes() if isinstance(db, Path) else None
+
+
+def assert_refused(db: Path | str, path: Path, capsys, *expected: str) -> str:
+    before, before_bytes = full_dump(db), file_bytes(db)
     code, output = run_import(db, path, capsys)
     assert code == 1, output
     assert "Nothing was changed." in output
@@ -63,6 +71,7 @@ def assert_refused(db: Path, path: Path, capsys, *expected: str) -> str:
         assert text in output, f"expected {text!r} in:\n{output}"
     differences = diff(before, full_dump(db))
     assert not differences, "\n".join(differences)
+    assert file_bytes(db) == before_bytes, "the SQLite file was rewritten"
     return output
 
 
@@ -146,12 +155,13 @@ def test_bad_json_and_conflicting_copies(tmp_path, directory_db, capsys):
 
 
 def test_dry_run_changes_nothing(tmp_path, directory_db, capsys):
-    before = full_dump(directory_db)
+    before, before_bytes = full_dump(directory_db), file_bytes(directory_db)
     code, output = run_import(directory_db, CSV_EXAMPLE, capsys, "--dry-run")
     assert code == 0, output
     assert "Services: 1 new, 0 changed" in output
     assert "Dry run: nothing was changed." in output
     assert not diff(before, full_dump(directory_db))
+    assert file_bytes(directory_db) == before_bytes
 
 
 def test_missing_path_is_a_clear_error(tmp_path, directory_db, capsys):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import LEGACY_CSV, LEGACY_JSON, import_into, rows
+from interop_helpers import LEGACY_CSV, LEGACY_JSON, import_into, rows
 
 from ketdir.interop.load import detect_format, read_any
 from ketdir.interop.read_spreadsheet import ColumnMapping, parse_hours_text, read_sheet, suggest_mapping
