@@ -21,8 +21,6 @@ PREFIX_ONLY = 0.7  # only the start of a word matched ("ket" in "ketamine")
 TAG_ONLY = 2.0  # the group matched the service's need type only
 SHORT_NAME = 0.5  # divided by the number of words in the name
 
-_NOT_AFTER_WORD = r"(?<![^\W_])"
-_NOT_BEFORE_WORD = r"(?![^\W_])"
 
 
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
@@ -38,7 +36,8 @@ def fold(text: str | None) -> str:
 
 
 class _GroupPattern:
-    """One group as two regular expressions over folded text: whole words/phrases, and word starts."""
+    """One group as two regular expressions over folded text: any alternative at the start of a word, and
+    the alternatives as whole words or phrases."""
 
     def __init__(self, group: Group) -> None:
         begun = getattr(group, "begun", [])
@@ -48,19 +47,16 @@ class _GroupPattern:
             p[0].startswith(b) and p[0] != b for b in begun))]
         whole = ["[\\W_]+".join(re.escape(w) for w in phrase) for phrase in phrases]
         whole += [re.escape(p) for p in [*group.prefixes, *begun]]
-        self.whole = re.compile(f"{_NOT_AFTER_WORD}(?:{'|'.join(whole)}){_NOT_BEFORE_WORD}") if whole else None
-        starts = [re.escape(p) for p in [*group.prefixes, *begun]]
-        self.start = re.compile(f"{_NOT_AFTER_WORD}(?:{'|'.join(starts)})") if starts else None
+        self.whole = re.compile(rf"\b(?:{'|'.join(whole)})\b") if whole else None
+        self.start = re.compile(rf"\b(?:{'|'.join(whole)})") if whole else None
         self.literals = [phrase[0] for phrase in phrases] + list(group.prefixes) + list(begun)
 
     def quality(self, text: str) -> float:
         if not text or not any(word in text for word in self.literals):  # plain substring test first: cheap
             return 0.0
-        if self.whole is not None and self.whole.search(text):
-            return 1.0
-        if self.start is not None and self.start.search(text):
-            return PREFIX_ONLY
-        return 0.0
+        if not self.start.search(text):
+            return 0.0
+        return 1.0 if self.whole.search(text) else PREFIX_ONLY
 
 
 class Scorer:
