@@ -30,6 +30,8 @@ MAX_READ = 4 * POSITIONS  # rows read at most for one circle
 SAMPLE = 400  # rows read to estimate how many of the matches around a place are within the radius
 MAX_STEPS = 8  # circles tried around a place
 WHOLE_UK = 600.0  # miles: a radius this wide needs no grid cells
+PG_COUNT_CAP = 250  # PostgreSQL: totals of matches stop here ("250+"; see Retriever.count_cap)
+PROBE_PAGES = 300  # PostgreSQL: pages of the table a count looks at first (about 1,000 services; see count)
 
 
 @dataclass
@@ -91,7 +93,7 @@ class Retriever:
         return groups
 
     def count(self, match: fts.Match, *, filtered: bool = True, cap: int | None = None) -> int:
-        """Matching services, counted up to `cap` (default COUNT_CAP; returns cap + 1 when there are more:
+        """Matching services, counted up to `cap` (default: count_cap; returns cap + 1 when there are more:
         counting costs time in proportion to what is counted, on PostgreSQL a row visit each). filtered=False leaves out the SQL
         filters (age, language, open now): the index alone answers, which is much cheaper."""
         if self.filters.where == "1=1" or not filtered:
@@ -100,9 +102,29 @@ class Retriever:
             source, _, params = fts.match_source(self.dialect, match)
             source += f" AND {self.filters.where}"
         params = {**self.filters.params, **params}
-        cap = types.COUNT_CAP if cap is None else cap
-        return self.session.execute(sql(f"SELECT count(*) FROM (SELECT 1 {source} LIMIT :cap) AS c"),
-                                    {**params, "cap": cap + 1}).scalar_one()
+        cap = self.count_cap if cap is None else cap
+        counted = f"SELECT count(*) FROM (SELECT 1 {source} LIMIT :cap) AS c"
+        if not self.counts_by_index and cap <= PG_COUNT_CAP:
+            # PostgreSQL: a GIN index lists every match before the first row is read, however few are counted
+            # (20-50 ms for a common word in 100,000 services). So first count in the first PROBE_PAGES pages
+            # of the table alone, row by row (1-2 ms): a common word reaches the cap there, and the count is
+            # cap + 1 as it would be anyway; only a rarer one (a short list for the index) is counted in full.
+            counted = (f"SELECT CASE WHEN p.n > :cap - 1 THEN p.n ELSE ({counted}) END FROM (SELECT count(*) AS n "
+                       f"FROM (SELECT 1 {source} AND d.ctid < '({PROBE_PAGES},0)'::tid LIMIT :cap) AS q) AS p")
+        return self.session.execute(sql(counted), {**params, "cap": cap + 1}).scalar_one()
+
+    @property
+    def count_cap(self) -> int:
+        """Counts of matches stop here: COUNT_CAP ("2,000+"); on PostgreSQL, where every service counted is a
+        row visit, PG_COUNT_CAP (the need-type counts stay exact to COUNT_CAP on both)."""
+        return types.COUNT_CAP if self.counts_by_index else PG_COUNT_CAP
+
+    @property
+    def counts_by_index(self) -> bool:
+        """Whether the full-text index counts matches without reading their rows (SQLite's FTS5). PostgreSQL's
+        GIN index cannot (a count visits every row counted), so there reading rows costs about what counting
+        them does, and a search reads instead of counting first where it would read the rows anyway."""
+        return self.dialect == "sqlite"
 
     @property
     def has_sql_filters(self) -> bool:
@@ -131,7 +153,7 @@ class Retriever:
             found = self._best(match, groups, limit)
             return Found(found, len(found), exact=len(found) < CANDIDATES)
         unfiltered = self.count(match, filtered=False)
-        over = unfiltered > types.COUNT_CAP
+        over = unfiltered > self.count_cap
         if not over and not self.has_sql_filters:
             total = unfiltered
         elif not over and unfiltered <= CANDIDATES * 4:
@@ -144,7 +166,7 @@ class Retriever:
             found = self._best(match, groups, limit)
         if total is None:
             share = self._filter_share(match)
-            return Found(found, max(len(found), int(min(unfiltered, types.COUNT_CAP) * share)), exact=False,
+            return Found(found, max(len(found), int(min(unfiltered, self.count_cap) * share)), exact=False,
                          minimum=over)
         return Found(found, total, exact=True)
 
@@ -177,7 +199,7 @@ class Retriever:
         """No words and no place: services in name order."""
         match = fts.Match([], "all", self.required(national), side=self.side(national))
         total = self.count(match)
-        minimum = total > types.COUNT_CAP
+        minimum = total > self.count_cap
         known = need_types()
         conditions = ["d.is_national = " + ("TRUE" if national else "FALSE"), self.filters.where]
         params = dict(self.filters.params)
@@ -194,7 +216,7 @@ class Retriever:
             {**params, "limit": limit},
         ).all()
         found = [Candidate(*row) for row in rows]
-        return Found(found, max(min(total, types.COUNT_CAP), len(found)), exact=not minimum, minimum=minimum)
+        return Found(found, max(min(total, self.count_cap), len(found)), exact=not minimum, minimum=minimum)
 
     def positions(self, match: fts.Match, limit: int) -> list[Candidate]:
         """Matching rows with their coordinates, unranked (with a place, distance orders them), and whether
@@ -220,14 +242,19 @@ class Retriever:
             match = self._near_match(groups, mode, place, r)
             cells = repr(match.required)
             if cells not in read:
-                n = self.count(match, filtered=False, cap=MAX_READ)  # far faster than reading the rows
+                if self.counts_by_index:
+                    n = self.count(match, filtered=False, cap=MAX_READ)  # far faster than reading the rows
+                    rows = None
+                else:  # counting visits the rows anyway: read them at once, and count what was read
+                    rows = self.positions(match, MAX_READ + 1)
+                    n = len(rows)
                 if n > cap and step < MAX_STEPS - 1:
                     smaller = r * max(0.25, min(NARROW, 0.9 * math.sqrt(cap / n)))
                     if repr(self._near_match(groups, mode, place, smaller).required) != cells:
                         r, narrowed = smaller, True  # a smaller circle, in fewer cells
                         continue
                 # Read them (all but the densest places: services crowded into one smallest cell).
-                read[cells] = self.positions(match, min(max(cap, n), MAX_READ) + 1)
+                read[cells] = rows if rows is not None else self.positions(match, min(max(cap, n), MAX_READ) + 1)
             rows = read[cells]
             inside = self._within(rows[:MAX_READ], place, r)
             found = [c for c in inside if c.passes]
@@ -248,8 +275,8 @@ class Retriever:
         if len(sample) <= SAMPLE:  # the sample is all of them
             return Found(found, inside, exact=True)
         n = self.count(match, filtered=False)
-        total = min(n, types.COUNT_CAP) * inside / len(sample)
-        return Found(found, max(int(total), len(found)), exact=False, minimum=n > types.COUNT_CAP)
+        total = min(n, self.count_cap) * inside / len(sample)
+        return Found(found, max(int(total), len(found)), exact=False, minimum=n > self.count_cap)
 
     def _near_match(self, groups: list[Group], mode: str, place: Place, radius: float) -> fts.Match:
         if radius >= WHOLE_UK:
@@ -282,6 +309,20 @@ class Retriever:
             if n <= COUNT_EXACTLY:  # few enough to count exactly within the circle
                 inside = [c for c in self._within(self.positions(match, n), place, radius) if c.passes]
                 return {need.code: sum(1 for c in inside if c.need_mask & (1 << need.bit)) for need in need_types().all}
-        for need in need_types().all:
-            counts[need.code] = self.count(fts.Match(groups, mode, [*base, tag_group(need.token)], side=fts.LOCAL_SIDE))
-        return counts
+        needs = need_types().all
+        matches = [fts.Match(groups, mode, [*base, tag_group(need.token)], side=fts.LOCAL_SIDE) for need in needs]
+        if self.counts_by_index:
+            return {need.code: self.count(m, cap=types.COUNT_CAP) for need, m in zip(needs, matches)}
+        # PostgreSQL: the same counts in one statement (one round trip and one plan instead of one per need type).
+        parts, params = [], dict(self.filters.params)
+        for i, m in enumerate(matches):
+            source, _, more = fts.match_source(self.dialect, m)
+            for key, value in more.items():
+                source = source.replace(f":{key}", f":{key}_{i}")
+                params[f"{key}_{i}"] = value
+            if self.has_sql_filters:
+                source += f" AND {self.filters.where}"
+            parts.append(f"(SELECT count(*) FROM (SELECT 1 {source} LIMIT :cap) AS c{i})")
+        params["cap"] = types.COUNT_CAP + 1
+        row = self.session.execute(sql("SELECT " + ", ".join(parts)), params).one()
+        return {need.code: n for need, n in zip(needs, row)}

@@ -23,7 +23,7 @@ from ketdir.store import fts
 from ketdir.store.models import Base, DatasetMeta
 import ketdir.team.models  # noqa: F401  (team tables belong to the same schema)
 
-SCHEMA_VERSION = 4  # = the Alembic head revision ("0004"); see ketdir/store/migrations
+SCHEMA_VERSION = 5  # = the Alembic head revision ("0005"); see ketdir/store/migrations
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024  # larger files are not scanned on open (it would take seconds)

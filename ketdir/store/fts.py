@@ -38,25 +38,12 @@ LOCAL_SIDE, NATIONAL_SIDE = "local", "national"
 NATIONAL_ROWID = 1_000_000_000
 
 
-@dataclass(frozen=True)
-class _Tag:
-    phrases: list[tuple[str, ...]]
-    prefixes: tuple = ()
-
-
 def _sqlite_side(match: Match, rowid: str = "search_fts.rowid") -> str:
     if match.side == LOCAL_SIDE:
         return f" AND {rowid} < {NATIONAL_ROWID}"
     if match.side == NATIONAL_SIDE:
         return f" AND {rowid} >= {NATIONAL_ROWID}"
     return ""
-
-
-def _with_side_tag(match: Match) -> Match:
-    """PostgreSQL, national side: the side as its filter tag in the tsvector (see _pg_match_source)."""
-    if match.side != NATIONAL_SIDE:
-        return match
-    return replace(match, required=[*match.required, _Tag([(tags.NATIONAL,)])], side=None)
 
 
 # Column order matters: bm25() weights below follow it.
@@ -101,7 +88,8 @@ _SQLITE_CREATE = sqlite_create_statements()
 
 def drop_statements(dialect: str) -> list[str]:
     if dialect == "postgresql":
-        return ["DROP INDEX IF EXISTS ix_search_doc_tsv", "ALTER TABLE ketdir_search_doc DROP COLUMN IF EXISTS tsv"]
+        return [*pg_strong_drop_statements(), "DROP INDEX IF EXISTS ix_search_doc_tsv",
+                "ALTER TABLE ketdir_search_doc DROP COLUMN IF EXISTS tsv"]
     return [f"DROP TRIGGER IF EXISTS {name}" for name in ("search_doc_ai", "search_doc_ad", "search_doc_au")] + \
         ["DROP TABLE IF EXISTS search_vocab", "DROP TABLE IF EXISTS search_fts", "DROP TABLE IF EXISTS ketdir_vocab"]
 
@@ -110,7 +98,7 @@ def create(engine: Engine) -> None:
     """Make the full-text index (and its helpers) for a new database; safe to run again."""
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
-            for stmt in _pg_create_statements(conn):
+            for stmt in [*_pg_create_statements(conn), *pg_strong_statements()]:
                 conn.exec_driver_sql(stmt)
         return
     if engine.dialect.name != "sqlite":
@@ -123,6 +111,8 @@ def create(engine: Engine) -> None:
 def drop(engine: Engine) -> None:
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
+            for stmt in pg_strong_drop_statements():
+                conn.exec_driver_sql(stmt)
             conn.exec_driver_sql("DROP INDEX IF EXISTS ix_search_doc_tsv")
             conn.exec_driver_sql("ALTER TABLE ketdir_search_doc DROP COLUMN IF EXISTS tsv")
             conn.exec_driver_sql("DROP TABLE IF EXISTS ketdir_vocab")
@@ -353,6 +343,37 @@ def _pg_create_statements(conn, sources=None) -> list[str]:
 
 _PG_WEIGHT_OF = {col: weight for col, weight in _PG_SOURCES}
 
+# Schema 5: the strong columns (name, alternate name, need words, organisation) and the filter tags in a tsvector
+# of their own, with a GIN index, for "typed words in a strong column" without weights (see _pg_match_source);
+# and partial GIN indexes over the national lines only (about 3 % of the rows), which a search of that side uses.
+_PG_STRONG_SOURCES = (("name", "A"), ("alternate_name", "B"), ("needs_text", "B"), ("organization", "C"),
+                      ("tags", "D"))
+
+
+def pg_strong_statements() -> list[str]:
+    vector = " || ".join(f"setweight(to_tsvector('simple'::regconfig, ketdir_fold({col})), '{weight}')"
+                         for col, weight in _PG_STRONG_SOURCES)
+    national = f"WHERE rowid >= {NATIONAL_ROWID}"
+    return [
+        # Keep whole rows, tsv included, in the table (up to a page): with the default (2 kB) the tsv of about
+        # one row in six went to the TOAST table, and every row a count or a recheck reads then costs a TOAST
+        # lookup. Set before the column is added: adding it rewrites the table, which applies this.
+        "ALTER TABLE ketdir_search_doc SET (toast_tuple_target = 8160)",
+        f"ALTER TABLE ketdir_search_doc ADD COLUMN IF NOT EXISTS tsv_strong tsvector GENERATED ALWAYS AS ({vector}) STORED",
+        "CREATE INDEX IF NOT EXISTS ix_search_doc_tsv_strong ON ketdir_search_doc USING gin (tsv_strong)",
+        f"CREATE INDEX IF NOT EXISTS ix_search_doc_tsv_national ON ketdir_search_doc USING gin (tsv) {national}",
+        "CREATE INDEX IF NOT EXISTS ix_search_doc_tsv_strong_national ON ketdir_search_doc "
+        f"USING gin (tsv_strong) {national}",
+    ]
+
+
+def pg_strong_drop_statements() -> list[str]:
+    return ["DROP INDEX IF EXISTS ix_search_doc_tsv_strong_national", "DROP INDEX IF EXISTS ix_search_doc_tsv_national",
+            "DROP INDEX IF EXISTS ix_search_doc_tsv_strong",
+            "ALTER TABLE ketdir_search_doc DROP COLUMN IF EXISTS tsv_strong",
+            "ALTER TABLE ketdir_search_doc RESET (toast_tuple_target)"]
+
+
 
 def _tsquery_group(group: Alternatives, weights: str = "") -> str:
     # Words are letters and digits only (ketdir.search.tokens); quoted lexemes cannot be escaped.
@@ -379,24 +400,74 @@ def tsquery_expression(match: Match) -> str:
     return " & ".join(parts)
 
 
+_NEED_TAG = "xneed"  # need-type tags begin so (ketdir.needs, tags.PREFIXES)
+
+
+def _could_be_tag(word: str) -> bool:
+    """Whether a typed word or prefix could match a filter tag ("x", "xne", "xfree", ...)."""
+    return any(word.startswith(p) or p.startswith(word) for p in tags.PREFIXES)
+
+
+def _strong_group(group: Alternatives) -> str | None:
+    """One group as a tsquery over tsv_strong: the strong columns (weights A-C) and the tags (D). A lexeme
+    that could be a tag is restricted to A-C (a weight: the rows are rechecked, rare); the hidden need-type
+    tags among a group's alternatives ("bladder" -> its need type's tag) are left out: only the tags column
+    holds them. None: nothing left of the group."""
+    parts = []
+    for phrase in group.phrases:
+        if not phrase or (len(phrase) == 1 and phrase[0].startswith(_NEED_TAG)):
+            continue
+        words = [f"'{w}':ABC" if _could_be_tag(w) else f"'{w}'" for w in phrase]
+        parts.append("(" + " <-> ".join(words) + ")" if len(words) > 1 else words[0])
+    parts += [f"'{p}':*ABC" if _could_be_tag(p) else f"'{p}':*" for p in group.prefixes]
+    unique = list(dict.fromkeys(parts))
+    if not unique:
+        return None
+    return unique[0] if len(unique) == 1 else "(" + " | ".join(unique) + ")"
+
+
+def _strong_expression(match: Match) -> str | None:
+    """The match on tsv_strong: typed words in the strong columns, and the required tags. None when it cannot
+    be said there (a group with no alternative left in "all" mode)."""
+    groups = [_strong_group(g) for g in match.groups]
+    if match.mode == "all" and None in groups:
+        return None
+    groups = [g for g in groups if g is not None]
+    if not groups:
+        return None
+    joiner = " & " if match.mode == "all" else " | "
+    words = joiner.join(groups)
+    parts = [f"({words})"] if match.required else [words]
+    parts += [_tsquery_group(g) for g in match.required]
+    return " & ".join(parts)
+
+
 def _pg_match_source(match: Match) -> tuple[str, str, dict]:
-    # The sides (see ketdir.store.index): national lines are about 3 % of the services, so their tag is a short
-    # list the GIN index intersects cheaply. The local tag is in nearly every row: asking the index for it makes
-    # it read and intersect a posting list of nearly every service for every local search; the rowid range says
-    # the same for free, checked on the rows the other words found.
+    # The sides (see ketdir.store.index) are rowid ranges. National lines are about 3 % of the services and have
+    # their own small (partial) GIN indexes, which a condition on the national rowid range lets the planner use.
+    # The local tag is in nearly every row: asking the index for it would make it read and intersect a posting
+    # list of nearly every service; the rowid range says the same for free, checked on the rows found.
     side = ""
     if match.side == LOCAL_SIDE:
         side = f" AND d.rowid < {NATIONAL_ROWID}"
-    match = _with_side_tag(replace(match, side=None) if match.side == LOCAL_SIDE else match)
-    expression, words = tsquery_expression(match), _tsquery_words(match)
-    source = "FROM ketdir_search_doc d WHERE " + ("d.tsv @@ CAST(:tsq AS tsquery)" if expression else "TRUE") + side
+    elif match.side == NATIONAL_SIDE:
+        side = f" AND d.rowid >= {NATIONAL_ROWID}"
+    match = replace(match, side=None)
+    words = _tsquery_words(replace(match, columns=None))
     # Filter tags never rank (as their bm25 weight is 0 on SQLite): rank on the typed words alone.
     rank = f"-ts_rank('{PG_RANK_WEIGHTS}', d.tsv, CAST(:tsr AS tsquery))" if words else "0"
-    params = {}
+    params = {"tsr": words} if words else {}
+    strong = _strong_expression(match) if match.columns and set(match.columns) == set(STRONG_COLUMNS) else None
+    if strong is not None:
+        # Typed words in the strong columns: their own small tsvector and GIN index (schema 5), which answers
+        # without weights, so without rechecking the rows' whole text (a weight-restricted query on tsv makes
+        # PostgreSQL reread every row that has the words anywhere, description included).
+        return "FROM ketdir_search_doc d WHERE d.tsv_strong @@ CAST(:tsq AS tsquery)" + side, rank, \
+            {**params, "tsq": strong}
+    expression = tsquery_expression(match)
+    source = "FROM ketdir_search_doc d WHERE " + ("d.tsv @@ CAST(:tsq AS tsquery)" if expression else "TRUE") + side
     if expression:
         params["tsq"] = expression
-    if words:
-        params["tsr"] = words
     return source, rank, params
 
 
