@@ -21,6 +21,7 @@ from ketdir.search.text_query import Group
 from ketdir.search import types
 from ketdir.store import fts, tags
 
+NATIONAL_CANDIDATES = 3  # times the lines shown: national lines ranked per query
 CANDIDATES = 100  # rows ranked (bm25 / ts_rank) per query: twice a page of results
 POSITIONS = 500  # at most this many rows read, unranked, per circle looked in around a place
 COUNT_EXACTLY = 1500  # need-type counts near a place are exact up to this many matches in the cells
@@ -150,8 +151,8 @@ class Retriever:
         """Best text matches anywhere (no place), most relevant first."""
         match = fts.Match(groups, mode, self.required(national), side=self.side(national))
         if national:  # a short group beside the results: its best lines, no count needed
-            found = self._best(match, groups, limit)
-            return Found(found, len(found), exact=len(found) < CANDIDATES)
+            found = self._best(match, groups, limit, candidates=NATIONAL_CANDIDATES * limit)
+            return Found(found, len(found), exact=len(found) < NATIONAL_CANDIDATES * limit)
         unfiltered = self.count(match, filtered=False)
         over = unfiltered > self.count_cap
         if not over and not self.has_sql_filters:
@@ -170,14 +171,14 @@ class Retriever:
                          minimum=over)
         return Found(found, total, exact=True)
 
-    def _best(self, match: fts.Match, groups: list[Group], limit: int) -> list[Candidate]:
+    def _best(self, match: fts.Match, groups: list[Group], limit: int, candidates: int = CANDIDATES) -> list[Candidate]:
         """The best of many matches: those with the typed words in a strong column (name, organisation, need
         type) first, filled up with the others when there are fewer than `limit`; most relevant first."""
         strong = replace(match, columns=fts.STRONG_COLUMNS) if groups else match
-        found = self.fetch(strong, CANDIDATES)
+        found = self.fetch(strong, candidates)
         if len(found) < limit:
             seen = {c.rowid for c in found}
-            found += [c for c in self.fetch(match, CANDIDATES) if c.rowid not in seen]
+            found += [c for c in self.fetch(match, candidates) if c.rowid not in seen]
         found.sort(key=lambda c: (c.rank, c.rowid))
         return found
 
