@@ -172,3 +172,22 @@ def test_counting_stops_at_the_cap_and_says_more_than(tmp_path, monkeypatch):
         everything = search(s, Query(text="", at=TUESDAY_2PM, include_national=False))
         assert everything.total_is_minimum and everything.amount() == "12+"
     d.close()
+
+
+def crowd(n: int) -> list[dict]:
+    """n clinics within half a mile of 51.5,-0.1."""
+    return [record(f"Crowd Clinic {i:02d}", needs=["sexual-health"], lat=51.5 + 0.0001 * i, lon=-0.1,
+                   description="Testing.") for i in range(n)]
+
+
+def test_while_typing_the_total_near_a_place_is_at_least_what_is_listed(tmp_path):
+    d = build(tmp_path / "crowd.db", crowd(60))
+    with d.session() as s:
+        typing = search(s, Query(text="clinic", near="51.5,-0.1", radius_miles=10, limit=10, at=TUESDAY_2PM,
+                                 with_total=False))
+        counted = search(s, Query(text="clinic", near="51.5,-0.1", radius_miles=10, limit=10, at=TUESDAY_2PM))
+    d.close()
+    assert [h.name for h in typing.local] == [h.name for h in counted.local]  # the same nearest ten
+    # at least those found in the first circle looked in (here all 60 are in it, but typing does not look further)
+    assert typing.total_is_minimum and typing.amount() == f"{typing.total_local}+" and typing.total_local >= 10
+    assert not counted.total_is_minimum and counted.amount() == "60"

@@ -308,6 +308,7 @@ class MainWindow(QMainWindow):
             include_national=f.include_national,
             ignore_readings=frozenset(self._ignored),
             with_counts=with_counts,
+            with_total=with_counts,  # while typing, "50+" near a place; the count when typing pauses
         )
 
     # ------------------------------------------------------------------ searching
@@ -366,9 +367,12 @@ class MainWindow(QMainWindow):
 
     def _apply_results(self, seq: int, results: Results, seconds: float) -> None:
         self._applied_seq = seq
-        if seq == self._counts_seq:  # the same query again, for the need-type counts only
+        if seq == self._counts_seq:  # the same query again, for the need-type counts and the total
             self._counts_seq = None
             self.need_list.model.set_counts(results.need_counts)
+            if self.model.set_totals(results):
+                self._last_results = results
+                self._show_count(results)
             self.results_applied.emit()
             return
         self._applying = True
@@ -408,12 +412,15 @@ class MainWindow(QMainWindow):
         self.notice.setVisible(bool(notices) and self.model.hit_count() > 0)
         self.readings_bar.set_readings(results.readings, frozenset(self._ignored))
         self._tab_order()
-        total = results.total_local + len(results.national)
-        amount = results.amount(total)
-        self.count_label.setText(f"{amount[0].lower()}{amount[1:]} {'result' if total == 1 else 'results'}")
+        self._show_count(results)
         self._update_harm()
         self._counts_timer.start(self.counts_pause_ms)
         self.results_applied.emit()
+
+    def _show_count(self, results: Results) -> None:
+        total = results.total_local + len(results.national)
+        amount = results.amount(total)
+        self.count_label.setText(f"{amount[0].lower()}{amount[1:]} {'result' if total == 1 else 'results'}")
 
     def _show_empty(self, results: Results, f: FilterState) -> None:
         text = self.search_edit.text().strip()

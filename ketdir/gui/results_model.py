@@ -6,7 +6,7 @@ what a person sees through the roles below; the delegate paints from the same ro
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import TYPE_CHECKING, Callable
 
@@ -124,6 +124,20 @@ class ResultsModel(QAbstractListModel):
         self._results = results
         self._rows = self._build(results) if results is not None else []
         self.endResetModel()
+
+    def set_totals(self, results: Results) -> bool:
+        """The same hits again with their totals counted (asked for when typing pauses): new header texts, no
+        reset (the selection and scroll position stay). False when the hits differ (then nothing changes)."""
+        current = self._results
+        if current is None or [h.service_id for h in current.hits] != [h.service_id for h in results.hits]:
+            return False
+        self._results = results
+        local_header, national_header = header_texts(results)
+        for i, row in enumerate(self._rows):
+            if row.kind == HEADER:
+                self._rows[i] = replace(row, text=local_header if row.group == 0 else national_header)
+                self.dataChanged.emit(self.index(i), self.index(i))
+        return True
 
     def results(self) -> Results | None:
         return self._results

@@ -128,7 +128,8 @@ def _filters(query: Query, cache: IndexCache, at: dt.datetime, conn) -> Filters:
                                      cache.open_pattern_ids(at) or [-1])
         where.append(condition)
         params.update(more)
-    return Filters(" AND ".join(where) or "1=1", params, frozenset(query.needs), query.free_only)
+    return Filters(" AND ".join(where) or "1=1", params, frozenset(query.needs), query.free_only,
+                   total_near=query.with_total)
 
 
 def _with_spelling(session: Session, cache: IndexCache, plan: TextPlan, query: Query) -> TextPlan | None:

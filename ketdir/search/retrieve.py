@@ -60,6 +60,7 @@ class Filters:
     params: dict = field(default_factory=dict)
     needs: frozenset[str] = frozenset()
     free: bool = False
+    total_near: bool = True  # estimate the total near a place when more match than are listed
 
 
 def tag_group(*words: str) -> Group:
@@ -267,6 +268,8 @@ class Retriever:
         found.sort(key=lambda c: (c.distance, c.rowid))
         if r >= radius and len(rows) <= MAX_READ:
             return Found(found, len(found), exact=True)
+        if not self.filters.total_near:  # at least these; how many more is asked for when typing pauses
+            return Found(found, len(found), exact=False, minimum=True)
         # More than were read: the matches in the cells around the whole circle, times the share of a sample
         # of them (the first in row order, which has nothing to do with place) inside the circle and passing
         # the SQL filters.

@@ -30,6 +30,9 @@ class Query:
     ignore_readings: frozenset[str] = frozenset()  # terms whose slang/synonym reading the user undid
     limit: int = 50
     with_counts: bool = False  # fill Results.need_counts (costs one extra query)
+    # Near a place, count (or estimate) every match within the radius when more match than are listed. The
+    # window leaves it out while typing ("50+") and asks again, with the counts, once typing pauses.
+    with_total: bool = True
 
 
 @dataclass(frozen=True)

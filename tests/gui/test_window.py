@@ -294,3 +294,25 @@ def test_need_counts_follow_when_typing_pauses(qtbot, window):
     assert names(window) == ["Salford Bladder Service"]
     settle(qtbot, window)
     assert model.index(row).data() == "Bladder & urology  (1)"
+
+
+def test_total_near_a_place_is_counted_when_typing_pauses(qtbot, make_window, tmp_path):
+    from tests.factories import build, record
+
+    clinics = [record(f"Crowd Clinic {i:02d}", needs=["sexual-health"], lat=51.5 + 0.0001 * i, lon=-0.1,
+                      description="Testing.") for i in range(60)]
+    directory = build(tmp_path / "crowd.db", clinics)
+    window = make_window(directory)
+    window.counts_pause_ms = 300
+    window.place_bar.set_place_text("51.5,-0.1")
+    qtbot.waitUntil(lambda: window.shown and len(names(window)) == 50, timeout=5000)
+    assert window.model.results().query.with_total is False
+    typing_total = window.model.results().total_local
+    assert typing_total >= 50 and window.model.results().total_is_minimum
+    assert window.count_label.text() == f"{typing_total}+ results"  # while typing: at least those found
+    assert headers(window)[0].startswith(f"{typing_total}+ services near")
+    settle(qtbot, window)  # typing paused: the same query with the counts and the total
+    assert window.count_label.text() == "60 results"
+    assert headers(window)[0].startswith("60 services near") and "showing the nearest 50" in headers(window)[0]
+    assert len(names(window)) == 50
+    directory.close()
