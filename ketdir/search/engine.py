@@ -162,6 +162,8 @@ def _hits(session, cache: IndexCache, candidates: list[Candidate], plan: TextPla
         {"ids": ids},
     ).all()
     needs = need_types()
+    why = _Why(plan)
+    stale_before = at.date() - STALE_AFTER
     found = {}
     for rowid, sid, name, org, mask, national, demo, pattern_id, assured, unverified, phone in rows:
         cand = by_rowid[rowid]
@@ -178,10 +180,10 @@ def _hits(session, cache: IndexCache, candidates: list[Candidate], plan: TextPla
             distance_miles=cand.distance,
             open_state=open_state,
             assured_date=assured_date,
-            is_stale=assured_date is None or assured_date < (at.date() - STALE_AFTER),
+            is_stale=assured_date is None or assured_date < stale_before,
             has_unverified_phone=bool(unverified),
             phone=phone,
-            why=_why(plan, name, org, codes, cand, open_state),
+            why=why(name, org, codes, cand, open_state),
             score=-cand.rank,
         )
     return [found[c.rowid] for c in candidates if c.rowid in found]
@@ -196,20 +198,33 @@ def _as_date(value) -> dt.date | None:
         return None
 
 
-def _why(plan: TextPlan, name: str, org: str, codes: tuple[str, ...], cand: Candidate, open_state) -> tuple[str, ...]:
-    needs = need_types()
-    reasons = []
-    lowered = f"{name} {org}".lower()
-    for group in plan.groups:
-        need_codes = [c for c in codes if any(p == (needs.get(c).token,) for p in group.phrases)]
-        if need_codes:
-            reasons.append(f"{needs.label(need_codes[0])} service")
-        elif any(w in lowered for w in [group.typed, *(" ".join(p) for p in group.phrases)]):
-            reasons.append(f"name matches “{group.typed}”")
-        else:
-            reasons.append(f"description mentions “{group.typed}”")
-    if cand.distance is not None:
-        reasons.append(f"{cand.distance:.1f} miles away")
-    if open_state.is_open:
-        reasons.append("open now")
-    return tuple(dict.fromkeys(reasons))
+class _Why:
+    """Why a service matched, in words ("Bladder & urology service", "name matches “ket”", "2.1 miles away",
+    "open now"); what depends only on the search is worked out once."""
+
+    def __init__(self, plan: TextPlan) -> None:
+        needs = need_types()
+        self.groups = []
+        for group in plan.groups:
+            tokens = {p[0] for p in group.phrases if len(p) == 1}
+            need_codes = [n.code for n in needs.all if n.token in tokens]  # need types this group stands for
+            words = [group.typed, *(" ".join(p) for p in group.phrases)]
+            self.groups.append((group.typed, need_codes, words))
+        self.label = needs.label
+
+    def __call__(self, name: str, org: str, codes: tuple[str, ...], cand: Candidate, open_state) -> tuple[str, ...]:
+        reasons = []
+        lowered = f"{name} {org}".lower()
+        for typed, need_codes, words in self.groups:
+            need = next((c for c in codes if c in need_codes), None)
+            if need is not None:
+                reasons.append(f"{self.label(need)} service")
+            elif any(w in lowered for w in words):
+                reasons.append(f"name matches “{typed}”")
+            else:
+                reasons.append(f"description mentions “{typed}”")
+        if cand.distance is not None:
+            reasons.append(f"{cand.distance:.1f} miles away")
+        if open_state.is_open:
+            reasons.append("open now")
+        return tuple(dict.fromkeys(reasons))

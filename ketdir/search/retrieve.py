@@ -1,10 +1,12 @@
 """Find the candidate services for a search, cheaply, at any directory size.
 
-Filters that can be tags (need type, local/national, free, grid cells around a place) go into the
-full-text match, so the index intersects them itself. The others (age, language, open now) are SQL
-conditions on the matching rows. Relevance (bm25 / ts_rank) is only computed for a bounded number of
-rows: when more than CANDIDATES services match, the strongest matches (typed words in the name,
-organisation or need type) are ranked first, and counts beyond that are reported as estimates.
+Filters that can be tags (need type, free, grid cells around a place) go into the full-text match, so the
+index intersects them itself; local services and national lines are two row ranges. The others (age,
+language, open now) are SQL conditions on the matching rows. Relevance (ketdir.search.rank) is computed in
+Python for a bounded number of rows: when more than CANDIDATES services match, the strongest matches (typed
+words in the name, organisation or need type) are ranked first. With a place, circles grow from a small one
+until they hold enough (the nearest are then exact); the total beyond them is estimated from a sample, or
+left as "at least" while typing. Counts stop at a cap ("2,000+").
 """
 from __future__ import annotations
 
