@@ -191,3 +191,23 @@ def test_while_typing_the_total_near_a_place_is_at_least_what_is_listed(tmp_path
     # at least those found in the first circle looked in (here all 60 are in it, but typing does not look further)
     assert typing.total_is_minimum and typing.amount() == f"{typing.total_local}+" and typing.total_local >= 10
     assert not counted.total_is_minimum and counted.amount() == "60"
+
+
+def test_a_search_starting_from_the_last_circle_still_lists_the_nearest(tmp_path, monkeypatch):
+    """Searches around the same place start from the circle the last one ended with; a wide circle left by a
+    rare word must not stop the next, commoner word from listing exactly the nearest."""
+    from ketdir.search import retrieve
+
+    monkeypatch.setattr(retrieve, "POSITIONS", 5)
+    monkeypatch.setattr(retrieve, "MAX_READ", 20)
+    near_ones = [record(f"Near Clinic {i:02d}", needs=["sexual-health"], lat=51.5 + 0.0005 * i, lon=-0.1,
+                        description="Testing clinic.") for i in range(40)]
+    far_ones = [record(f"Far Rare Clinic {i}", needs=["sexual-health"], lat=51.61 + 0.001 * i, lon=-0.1,
+                       description="Testing clinic, rare.") for i in range(5)]  # about 7.6 miles north
+    d = build(tmp_path / "rings.db", near_ones + far_ones)
+    with d.session() as s:
+        rare = search(s, Query(text="rare", near="51.5,-0.1", radius_miles=10, limit=3, at=TUESDAY_2PM))
+        assert [h.name for h in rare.local] == ["Far Rare Clinic 0", "Far Rare Clinic 1", "Far Rare Clinic 2"]
+        common = search(s, Query(text="clinic", near="51.5,-0.1", radius_miles=10, limit=4, at=TUESDAY_2PM))
+        assert [h.name for h in common.local] == [f"Near Clinic {i:02d}" for i in range(4)]
+    d.close()

@@ -25,6 +25,7 @@ class IndexCache:
     _vocabulary: Vocabulary | ServerVocabulary | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _states: tuple[dt.datetime, dict[int | None, OpenState]] | None = None
+    rings: dict = field(default_factory=dict)  # last circle searched around a place (see Retriever.near)
 
     def hours(self, pattern_id: int | None) -> hours_mod.Hours | None:
         return self.patterns.get(pattern_id) if pattern_id is not None else None

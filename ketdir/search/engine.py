@@ -44,7 +44,7 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     if query.text.strip() and plan.empty:
         results.message = "Your search has no letters or numbers in it, so every service is shown."
     dialect = session.get_bind().dialect.name
-    retriever = Retriever(session, _filters(query, cache, at, session.connection()))
+    retriever = Retriever(session, _filters(query, cache, at, session.connection()), cache.rings)
 
     def run(groups: list, mode: str) -> tuple[Found, Found]:
         groups = fts.expand_prefixes(session.connection(), groups)

@@ -74,10 +74,13 @@ def sql(statement: str):
 
 
 class Retriever:
-    def __init__(self, session: Session, filters: Filters) -> None:
+    def __init__(self, session: Session, filters: Filters, rings: dict | None = None) -> None:
         self.session = session
         self.dialect = session.get_bind().dialect.name
         self.filters = filters
+        # The circle the last search around the same place and filters ended with: typing one more letter
+        # usually needs the same circle or a little more, so the next search starts there.
+        self.rings = rings if rings is not None else {}
 
     # ------------------------------------------------------------------ building blocks
 
@@ -222,10 +225,13 @@ class Retriever:
         found = [Candidate(*row) for row in rows]
         return Found(found, max(min(total, self.count_cap), len(found)), exact=not minimum, minimum=minimum)
 
-    def positions(self, match: fts.Match, limit: int) -> list[Candidate]:
+    def positions(self, match: fts.Match, limit: int, *, passing_only: bool = False) -> list[Candidate]:
         """Matching rows with their coordinates, unranked (with a place, distance orders them), and whether
-        each meets the SQL filters: the rows that do not still tell what share of all rows do."""
+        each meets the SQL filters: the rows that do not still tell what share of all rows do (passing_only:
+        leave those out)."""
         source, _, params = fts.match_source(self.dialect, match)
+        if passing_only and self.has_sql_filters:
+            source += f" AND {self.filters.where}"
         rows = self.session.execute(
             sql(f"SELECT d.rowid, d.need_mask, d.latitude, d.longitude, 0, NULL, ({self.filters.where}) "
                 f"{source} LIMIT :limit"),
@@ -240,7 +246,10 @@ class Retriever:
         nearer than anything outside it), or narrow it when its cells hold more than POSITIONS matches to read.
         """
         radius = radius if radius is not None else WHOLE_UK
-        r, cap, narrowed = min(radius, FIRST_RING), POSITIONS, False
+        ring_key = (place.latitude, place.longitude, radius, self.filters.where, self.filters.needs,
+                    self.filters.free, tuple(sorted((k, v) for k, v in self.filters.params.items()
+                                                    if not isinstance(v, (list, dict)))))
+        r, cap, narrowed = min(radius, self.rings.get(ring_key, FIRST_RING)), POSITIONS, False
         read: dict[str, list[Candidate]] = {}  # rows of the cells already read, by cells
         for step in range(MAX_STEPS):
             match = self._near_match(groups, mode, place, r)
@@ -250,7 +259,7 @@ class Retriever:
                     n = self.count(match, filtered=False, cap=MAX_READ)  # far faster than reading the rows
                     rows = None
                 else:  # counting visits the rows anyway: read them at once, and count what was read
-                    rows = self.positions(match, MAX_READ + 1)
+                    rows = self.positions(match, MAX_READ + 1, passing_only=True)
                     n = len(rows)
                 if n > cap and step < MAX_STEPS - 1:
                     smaller = r * max(0.25, min(NARROW, 0.9 * math.sqrt(cap / n)))
@@ -258,7 +267,8 @@ class Retriever:
                         r, narrowed = smaller, True  # a smaller circle, in fewer cells
                         continue
                 # Read them (all but the densest places: services crowded into one smallest cell).
-                read[cells] = rows if rows is not None else self.positions(match, min(max(cap, n), MAX_READ) + 1)
+                read[cells] = rows if rows is not None else \
+                    self.positions(match, min(max(cap, n), MAX_READ) + 1, passing_only=True)
             rows = read[cells]
             inside = self._within(rows[:MAX_READ], place, r)
             found = [c for c in inside if c.passes]
@@ -268,6 +278,9 @@ class Retriever:
             if narrowed:  # the wider circle was crowded: read more of it this time
                 cap = MAX_READ
         found.sort(key=lambda c: (c.distance, c.rowid))
+        if len(self.rings) > 64:
+            self.rings.clear()
+        self.rings[ring_key] = r
         if r >= radius and len(rows) <= MAX_READ:
             return Found(found, len(found), exact=True)
         if not self.filters.total_near:  # at least these; how many more is asked for when typing pauses
