@@ -230,3 +230,12 @@ def test_many_matches_with_sql_filters_estimate_the_total_from_a_sample(tmp_path
         assert res.total_is_estimate and res.total_local == 6
         assert all(h.name.startswith("Open Clinic") for h in res.local)
     directory.close()
+
+
+def test_a_lone_letter_still_being_typed_does_not_empty_the_list(session):
+    before = search(session, Query(text="bladder clinic", at=TUESDAY_2PM))
+    typing = search(session, Query(text="bladder clinic u", at=TUESDAY_2PM))
+    assert [h.name for h in typing.local] == [h.name for h in before.local] and typing.local
+    assert not typing.message  # not "matched some of the words"
+    ket = search(session, Query(text="k bladder", at=TUESDAY_2PM))  # "k" is slang for ketamine: kept
+    assert any(r.term == "k" for r in ket.readings)

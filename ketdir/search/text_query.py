@@ -66,6 +66,11 @@ def plan_text(text: str, synonyms: Synonyms, needs: NeedTypes, ignore: frozenset
         plain.append(tokens[i])
         i += 1
     kept = [w for w in plain if w not in STOP_WORDS] or ([] if groups else plain)
+    longer = [w for w in kept if len(w) > 1]
+    if longer or groups:
+        # A lone letter beside other words is a word still being typed ("prep hiv t"): matched whole it would
+        # find nothing and empty the list for one keystroke. Slang letters ("k", "g") are synonyms, kept above.
+        kept = longer
     for word in kept:
         fixed = corrections.get(word)
         if fixed and fixed != word:
