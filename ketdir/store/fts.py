@@ -245,7 +245,7 @@ def id_set(conn, name: str, key: object, ids) -> tuple[str, dict]:
     conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS ketdir_ids_key (name TEXT PRIMARY KEY, key TEXT)")
     if conn.exec_driver_sql("SELECT key FROM temp.ketdir_ids_key WHERE name = ?", (name,)).scalar() != repr(key):
         conn.exec_driver_sql(f"DELETE FROM temp.{table}")
-        conn.exec_driver_sql(f"INSERT INTO temp.{table} (id) VALUES (?)", [(i,) for i in ids])
+        conn.exec_driver_sql(f"INSERT INTO temp.{table} (id) SELECT value FROM json_each(?)", (json.dumps(list(ids)),))
         conn.exec_driver_sql("INSERT OR REPLACE INTO temp.ketdir_ids_key (name, key) VALUES (?, ?)", (name, repr(key)))
     return f"{column} IN temp.{table}", {}
 
