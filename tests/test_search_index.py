@@ -1,10 +1,9 @@
 """The pieces that keep search fast at any size: the two row ranges (local / national), the index's word list
 that turns long typed prefixes into whole words, the Python ranking of candidates, and the open-now id set
 kept per connection."""
-import datetime as dt
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from ketdir.search import Query, search
 from ketdir.search.rank import Scorer, fold
@@ -14,9 +13,7 @@ from ketdir.store.index import refresh
 from ketdir.store.models import SearchDoc, Service
 from tests import backends
 from tests.factories import ALWAYS, WEEKDAYS_9_5, build, record
-
-TUESDAY_2PM = dt.datetime(2026, 12, 1, 14, 0)
-TUESDAY_9PM = dt.datetime(2026, 12, 1, 21, 0)
+from tests.test_search import TUESDAY_2PM, TUESDAY_9PM
 
 RECORDS = [
     record("Southwark Alcohol Service", needs=["drug-treatment"], lat=51.50, lon=-0.09,
