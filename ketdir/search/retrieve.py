@@ -101,8 +101,8 @@ class Retriever:
 
     def count(self, match: fts.Match, *, filtered: bool = True, cap: int | None = None) -> int:
         """Matching services, counted up to `cap` (default: count_cap; returns cap + 1 when there are more:
-        counting costs time in proportion to what is counted, on PostgreSQL a row visit each). filtered=False leaves out the SQL
-        filters (age, language, open now): the index alone answers, which is much cheaper."""
+        counting costs time in proportion to what is counted, on PostgreSQL a row visit each). filtered=False
+        leaves out the SQL filters (age, language, open now): the index alone answers, which is much cheaper."""
         if self.filters.where == "1=1" or not filtered:
             source, params = fts.count_source(self.dialect, match)
         else:
@@ -110,14 +110,7 @@ class Retriever:
             source += f" AND {self.filters.where}"
         params = {**self.filters.params, **params}
         cap = self.count_cap if cap is None else cap
-        counted = f"SELECT count(*) FROM (SELECT 1 {source} LIMIT :cap) AS c"
-        if not self.counts_by_index and cap <= PG_COUNT_CAP:
-            # PostgreSQL: a GIN index lists every match before the first row is read, however few are counted
-            # (20-50 ms for a common word in 100,000 services). So first count in the first PROBE_PAGES pages
-            # of the table alone, row by row (1-2 ms): a common word reaches the cap there, and the count is
-            # cap + 1 as it would be anyway; only a rarer one (a short list for the index) is counted in full.
-            counted = (f"SELECT CASE WHEN p.n > :cap - 1 THEN p.n ELSE ({counted}) END FROM (SELECT count(*) AS n "
-                       f"FROM (SELECT 1 {source} AND d.ctid < '({PROBE_PAGES},0)'::tid LIMIT :cap) AS q) AS p")
+        counted = fts.capped_count(self.dialect, source, probe_pages=PROBE_PAGES if cap <= PG_COUNT_CAP else 0)
         return self.session.execute(sql(counted), {**params, "cap": cap + 1}).scalar_one()
 
     @property
@@ -128,10 +121,9 @@ class Retriever:
 
     @property
     def counts_by_index(self) -> bool:
-        """Whether the full-text index counts matches without reading their rows (SQLite's FTS5). PostgreSQL's
-        GIN index cannot (a count visits every row counted), so there reading rows costs about what counting
-        them does, and a search reads instead of counting first where it would read the rows anyway."""
-        return self.dialect == "sqlite"
+        """Whether counting matches is much cheaper than reading them (see fts.counts_by_index): if not, a
+        search reads instead of counting first where it would read the rows anyway."""
+        return fts.counts_by_index(self.dialect)
 
     @property
     def has_sql_filters(self) -> bool:
