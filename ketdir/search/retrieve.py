@@ -197,10 +197,10 @@ class Retriever:
     def browse(self, national: bool, limit: int) -> Found:
         """No words and no place: services in name order."""
         match = fts.Match([], "all", self.required(national), side=self.side(national))
-        total = self.count(match)
+        total = 0 if national else self.count(match)  # national lines: a short group, no count needed
         minimum = total > self.count_cap
         known = need_types()
-        conditions = ["d.is_national = " + ("TRUE" if national else "FALSE"), self.filters.where]
+        conditions = [fts.side_condition(self.side(national)), self.filters.where]
         params = dict(self.filters.params)
         if self.filters.needs:
             conditions.append("(d.need_mask & :need_mask) != 0")
@@ -251,7 +251,7 @@ class Retriever:
                     n = self.count(match, filtered=False, cap=MAX_READ)  # far faster than reading the rows
                     rows = None
                 else:  # counting visits the rows anyway: read them at once, and count what was read
-                    rows = self.positions(match, MAX_READ + 1, passing_only=True)
+                    rows = self.positions(match, cap + 1, passing_only=True)
                     n = len(rows)
                 if n > cap and step < MAX_STEPS - 1:
                     smaller = r * max(0.25, min(NARROW, 0.9 * math.sqrt(cap / n)))
@@ -259,8 +259,10 @@ class Retriever:
                         r, narrowed = smaller, True  # a smaller circle, in fewer cells
                         continue
                 # Read them (all but the densest places: services crowded into one smallest cell).
-                read[cells] = rows if rows is not None else \
-                    self.positions(match, min(max(cap, n), MAX_READ) + 1, passing_only=True)
+                if rows is None or len(rows) > cap:
+                    rows = self.positions(match, min(max(cap, n), MAX_READ) + 1 if rows is None else MAX_READ + 1,
+                                          passing_only=True)
+                read[cells] = rows
             rows = read[cells]
             inside = self._within(rows[:MAX_READ], place, r)
             found = [c for c in inside if c.passes]

@@ -38,12 +38,17 @@ LOCAL_SIDE, NATIONAL_SIDE = "local", "national"
 NATIONAL_ROWID = 1_000_000_000
 
 
+def side_condition(side: str | None, rowid: str = "d.rowid") -> str:
+    """SQL: the rows of one side (LOCAL_SIDE / NATIONAL_SIDE); "1=1" for both."""
+    if side == LOCAL_SIDE:
+        return f"{rowid} < {NATIONAL_ROWID}"
+    if side == NATIONAL_SIDE:
+        return f"{rowid} >= {NATIONAL_ROWID}"
+    return "1=1"
+
+
 def _sqlite_side(match: Match, rowid: str = "search_fts.rowid") -> str:
-    if match.side == LOCAL_SIDE:
-        return f" AND {rowid} < {NATIONAL_ROWID}"
-    if match.side == NATIONAL_SIDE:
-        return f" AND {rowid} >= {NATIONAL_ROWID}"
-    return ""
+    return "" if match.side is None else " AND " + side_condition(match.side, rowid)
 
 
 # Column order matters: bm25() weights below follow it.
@@ -173,30 +178,43 @@ def _sqlite_add_words(conn, service_ids: list[str]) -> None:
         conn.exec_driver_sql("DROP TABLE IF EXISTS temp.ketdir_new_words")
 
 
-# Prefixes up to this length have their own lists in the index (prefix='2 3 4' above); a longer one makes FTS5
-# merge the lists of every word it begins and cannot skip, so it is looked up in ketdir_vocab instead.
+# SQLite: prefixes up to this length have their own lists in the index (prefix='2 3 4' above); a longer one
+# makes FTS5 merge the lists of every word it begins and cannot skip, so it is looked up in ketdir_vocab
+# instead. PostgreSQL: GIN turns any prefix into a bitmap of every word it begins before intersecting, while
+# whole words are intersected by skipping through their lists; so from 3 letters on, prefixes are looked up.
 INDEXED_PREFIX = 4
+PG_SHORTEST_LOOKED_UP = 3
 MAX_EXPANSION = 24  # a prefix standing for more words than this stays a prefix
 
 
+def _words_beginning(conn, prefix: str, n: int) -> list[str]:
+    if conn.dialect.name == "postgresql":
+        # LIKE 'abc%' uses the pg_trgm index whatever the server's collation (a range on the primary key would
+        # depend on it). Prefixes are letters and digits only (ketdir.search.tokens): nothing to escape.
+        sql = "SELECT word FROM ketdir_vocab WHERE word LIKE :pattern ORDER BY word LIMIT :n"
+        return conn.execute(text(sql), {"pattern": prefix + "%", "n": n}).scalars().all()
+    return conn.execute(
+        text("SELECT word FROM ketdir_vocab WHERE word >= :p AND word < :end ORDER BY word LIMIT :n"),
+        {"p": prefix, "end": prefix + "\U0010ffff", "n": n},
+    ).scalars().all()
+
+
 def expand_prefixes(conn, groups: Sequence[Alternatives]) -> list:
-    """The groups with each long prefix replaced by the whole words it begins (SQLite); unchanged on other
-    backends, when the prefix begins too many words, or when the word list does not know it."""
-    if conn.dialect.name != "sqlite":
+    """The groups with each long prefix replaced by the whole words it begins; unchanged when the prefix begins
+    too many words, or when the word list does not know it."""
+    if conn.dialect.name not in ("sqlite", "postgresql"):
         return list(groups)
+    shortest = INDEXED_PREFIX + 1 if conn.dialect.name == "sqlite" else PG_SHORTEST_LOOKED_UP
     expanded = []
     for group in groups:
-        long = [p for p in group.prefixes if len(p) > INDEXED_PREFIX]
+        long = [p for p in group.prefixes if len(p) >= shortest]
         if not long:
             expanded.append(group)
             continue
-        phrases, prefixes = list(group.phrases), [p for p in group.prefixes if len(p) <= INDEXED_PREFIX]
+        phrases, prefixes = list(group.phrases), [p for p in group.prefixes if len(p) < shortest]
         begun = list(getattr(group, "begun", []))
         for prefix in long:
-            found = conn.execute(
-                text("SELECT word FROM ketdir_vocab WHERE word >= :p AND word < :end ORDER BY word LIMIT :n"),
-                {"p": prefix, "end": prefix + "\U0010ffff", "n": MAX_EXPANSION + 1},
-            ).scalars().all()
+            found = _words_beginning(conn, prefix, MAX_EXPANSION + 1)
             if found and len(found) <= MAX_EXPANSION:
                 phrases += [(w,) for w in found if (w,) not in phrases]
                 begun.append(prefix)  # ranking still sees a word start ("alcoho" in "alcoholics")
