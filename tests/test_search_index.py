@@ -209,3 +209,14 @@ def test_a_search_starting_from_the_last_circle_still_lists_the_nearest(tmp_path
         common = search(s, Query(text="clinic", near="51.5,-0.1", radius_miles=10, limit=4, at=TUESDAY_2PM))
         assert [h.name for h in common.local] == [f"Near Clinic {i:02d}" for i in range(4)]
     d.close()
+
+
+def test_at_least_totals_are_said_in_round_figures():
+    from ketdir.search.types import Results
+
+    def amount(n):
+        return Results(query=Query(), total_local=n, total_is_minimum=True).amount()
+
+    assert [amount(n) for n in (12, 60, 140, 1790, 2000, 23456)] == ["12+", "60+", "140+", "1,700+", "2,000+",
+                                                                        "23,000+"]
+    assert Results(query=Query(), total_local=1790, total_is_estimate=True).amount() == "About 1,790"

@@ -92,8 +92,9 @@ class Results:
     def amount(self, total: int | None = None) -> str:
         """How many, as people read it: "16", "About 1,230", "2,000+" (at least that many)."""
         total = self.total_local if total is None else total
-        if self.total_is_minimum:
-            return f"{total:,}+"
+        if self.total_is_minimum:  # a lower bound, often itself estimated: two significant figures say it
+            step = 10 ** max(len(str(total)) - 2, 0)
+            return f"{total // step * step:,}+"
         return f"About {total:,}" if self.total_is_estimate else f"{total:,}"
 
     @property
