@@ -79,6 +79,21 @@ def database_url(backend: str, folder, name: str = "directory") -> Iterator[str]
 
 
 @contextlib.contextmanager
+def sessions_on_both(folder, records: list[dict]):
+    """The same records built on SQLite and on PostgreSQL: (sqlite session, postgresql session)."""
+    from tests.factories import build
+
+    with database_url("sqlite", folder) as lite_url, pg_database() as pg_url:
+        lite, pg = build(lite_url, records), build(pg_url, records)
+        try:
+            with lite.session() as a, pg.session() as b:
+                yield a, b
+        finally:
+            lite.close()
+            pg.close()
+
+
+@contextlib.contextmanager
 def copy_template(template, folder, name: str = "referral"):
     """A copy of the template directory on the same backend: a file copy, or CREATE DATABASE ... TEMPLATE."""
     if not isinstance(template, str):

@@ -43,11 +43,17 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     plan = plan_text(query.text, synonyms(), needs, query.ignore_readings)
     if query.text.strip() and plan.empty:
         results.message = "Your search has no letters or numbers in it, so every service is shown."
-    dialect = session.get_bind().dialect.name
     retriever = Retriever(session, _filters(query, cache, at, session.connection()), cache.rings)
 
+    expanded: dict[int, list] = {}  # plan groups -> with long prefixes read as words (one lookup per search)
+
+    def expand(groups: list) -> list:
+        if id(groups) not in expanded:
+            expanded[id(groups)] = fts.expand_prefixes(session.connection(), groups)
+        return expanded[id(groups)]
+
     def run(groups: list, mode: str) -> tuple[Found, Found]:
-        groups = fts.expand_prefixes(session.connection(), groups)
+        groups = expand(groups)
         local = Found()
         if search_local:
             if place is not None:
@@ -86,8 +92,7 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     results.total_is_estimate = not local.exact
     results.total_is_minimum = local.minimum
     if query.with_counts and search_local:
-        groups = fts.expand_prefixes(session.connection(), plan.groups)
-        results.need_counts = retriever.need_counts(groups, mode, place, query.radius_miles)
+        results.need_counts = retriever.need_counts(expand(plan.groups), mode, place, query.radius_miles)
     hits = _hits(session, cache, local.candidates[: query.limit] + national.candidates[:NATIONAL_LIMIT], plan, at)
     results.local = [h for h in hits if not h.is_national]
     results.national = [h for h in hits if h.is_national]

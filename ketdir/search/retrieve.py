@@ -24,7 +24,7 @@ from ketdir.search import types
 from ketdir.store import fts, tags
 
 NATIONAL_CANDIDATES = 3  # times the lines shown: national lines ranked per query
-CANDIDATES = 100  # rows ranked (bm25 / ts_rank) per query: twice a page of results
+CANDIDATES = 100  # rows ranked (ketdir.search.rank) per query: twice a page of results
 POSITIONS = 500  # at most this many rows read, unranked, per circle looked in around a place
 COUNT_EXACTLY = 1500  # need-type counts near a place are exact up to this many matches in the cells
 FIRST_RING = 1.0  # miles: the first circle looked in around a place
@@ -106,7 +106,7 @@ class Retriever:
         if self.filters.where == "1=1" or not filtered:
             source, params = fts.count_source(self.dialect, match)
         else:
-            source, _, params = fts.match_source(self.dialect, match)
+            source, params = fts.match_source(self.dialect, match)
             source += f" AND {self.filters.where}"
         params = {**self.filters.params, **params}
         cap = self.count_cap if cap is None else cap
@@ -131,7 +131,7 @@ class Retriever:
 
     def fetch(self, match: fts.Match, limit: int) -> list[Candidate]:
         """Up to `limit` matching rows (in row order: most recently checked first), ranked (ketdir.search.rank)."""
-        source, _, params = fts.match_source(self.dialect, match)
+        source, params = fts.match_source(self.dialect, match)
         columns = list(rank.COLUMN_WEIGHTS)
         rows = self.session.execute(
             sql(
@@ -184,7 +184,7 @@ class Retriever:
         """The share of matching services that pass the SQL filters, from a sample of them."""
         if not self.has_sql_filters:
             return 1.0
-        source, _, params = fts.match_source(self.dialect, match)
+        source, params = fts.match_source(self.dialect, match)
         passed, read = self.session.execute(
             sql(
                 f"SELECT count(*) FILTER (WHERE s.passes), count(*) "
@@ -221,7 +221,7 @@ class Retriever:
         """Matching rows with their coordinates, unranked (with a place, distance orders them), and whether
         each meets the SQL filters: the rows that do not still tell what share of all rows do (passing_only:
         leave those out)."""
-        source, _, params = fts.match_source(self.dialect, match)
+        source, params = fts.match_source(self.dialect, match)
         if passing_only and self.has_sql_filters:
             source += f" AND {self.filters.where}"
         rows = self.session.execute(
@@ -329,7 +329,7 @@ class Retriever:
         # PostgreSQL: the same counts in one statement (one round trip and one plan instead of one per need type).
         parts, params = [], dict(self.filters.params)
         for i, m in enumerate(matches):
-            source, _, more = fts.match_source(self.dialect, m)
+            source, more = fts.match_source(self.dialect, m)
             for key, value in more.items():
                 source = source.replace(f":{key}", f":{key}_{i}")
                 params[f"{key}_{i}"] = value

@@ -51,9 +51,8 @@ def _sqlite_side(match: Match, rowid: str = "search_fts.rowid") -> str:
     return "" if match.side is None else " AND " + side_condition(match.side, rowid)
 
 
-# Column order matters: bm25() weights below follow it.
+# The indexed columns (relevance is ketdir.search.rank's, on the fetched text; the tags only filter).
 COLUMNS = ("name", "alternate_name", "organization", "needs_text", "description", "tags")
-WEIGHTS = (10.0, 6.0, 3.0, 4.0, 1.0, 0.0)  # tags filter, they never rank
 STRONG_COLUMNS = ("name", "alternate_name", "organization", "needs_text")
 
 # The index's words with the number of services using each, kept by refresh_vocabulary (on PostgreSQL the
@@ -296,23 +295,18 @@ def count_source(dialect: str, match: Match) -> tuple[str, dict]:
         if not expression:  # nothing to look up in the index: the side alone
             return "FROM ketdir_search_doc d WHERE 1=1" + _sqlite_side(match, "d.rowid"), {}
         return "FROM search_fts WHERE search_fts MATCH :match" + _sqlite_side(match), {"match": expression}
-    source, _, params = match_source(dialect, match)
-    return source, params
+    return match_source(dialect, match)
 
 
-def match_source(dialect: str, match: Match) -> tuple[str, str, dict]:
-    """SQL for a text match on ketdir_search_doc d: (FROM ... WHERE ..., rank expression, parameters).
-
-    The rank is "lower is better" on every backend.
-    """
+def match_source(dialect: str, match: Match) -> tuple[str, dict]:
+    """SQL for a text match on ketdir_search_doc d: (FROM ... WHERE ..., parameters)."""
     if dialect == "sqlite":
         expression = fts5_expression(match)
         if not expression:
-            return "FROM ketdir_search_doc d WHERE 1=1" + _sqlite_side(match, "d.rowid"), "0", {}
+            return "FROM ketdir_search_doc d WHERE 1=1" + _sqlite_side(match, "d.rowid"), {}
         return (
             "FROM search_fts JOIN ketdir_search_doc d ON d.rowid = search_fts.rowid WHERE search_fts MATCH :match"
             + _sqlite_side(match),
-            "bm25(search_fts, " + ", ".join(str(w) for w in WEIGHTS) + ")",
             {"match": expression},
         )
     if dialect == "postgresql":
@@ -334,9 +328,6 @@ def match_source(dialect: str, match: Match) -> tuple[str, str, dict]:
 # that share trigrams with a misspelt word, then ranks them exactly as on SQLite (rapidfuzz, in
 # ketdir.search.fuzzy), so both backends make the same corrections on the same data.
 
-# ts_rank weights in the order {D, C, B, A}: description 1, organization 3, alternate name and needs 6, name 10
-# (the bm25 column weights above, scaled to ts_rank's 0..1).
-PG_RANK_WEIGHTS = "{0.1, 0.3, 0.6, 1.0}"
 PG_TRIGRAM_THRESHOLD = 0.1  # generous: rapidfuzz decides; this only has to keep every word scoring >= 80
 _PG_SOURCES = (("name", "A"), ("alternate_name", "B"), ("needs_text", "B"), ("organization", "C"),
                ("description", "D"), ("tags", "D"))
@@ -481,33 +472,25 @@ def _strong_expression(match: Match) -> str | None:
     return " & ".join(parts)
 
 
-def _pg_match_source(match: Match) -> tuple[str, str, dict]:
+def _pg_match_source(match: Match) -> tuple[str, dict]:
     # The sides (see ketdir.store.index) are rowid ranges. National lines are about 3 % of the services and have
     # their own small (partial) GIN indexes, which a condition on the national rowid range lets the planner use.
     # The local tag is in nearly every row: asking the index for it would make it read and intersect a posting
     # list of nearly every service; the rowid range says the same for free, checked on the rows found.
-    side = ""
-    if match.side == LOCAL_SIDE:
-        side = f" AND d.rowid < {NATIONAL_ROWID}"
-    elif match.side == NATIONAL_SIDE:
-        side = f" AND d.rowid >= {NATIONAL_ROWID}"
+    side = "" if match.side is None else " AND " + side_condition(match.side)
     match = replace(match, side=None)
-    words = _tsquery_words(replace(match, columns=None))
-    # Filter tags never rank (as their bm25 weight is 0 on SQLite): rank on the typed words alone.
-    rank = f"-ts_rank('{PG_RANK_WEIGHTS}', d.tsv, CAST(:tsr AS tsquery))" if words else "0"
-    params = {"tsr": words} if words else {}
+    params = {}
     strong = _strong_expression(match) if match.columns and set(match.columns) == set(STRONG_COLUMNS) else None
     if strong is not None:
         # Typed words in the strong columns: their own small tsvector and GIN index (schema 5), which answers
         # without weights, so without rechecking the rows' whole text (a weight-restricted query on tsv makes
         # PostgreSQL reread every row that has the words anywhere, description included).
-        return "FROM ketdir_search_doc d WHERE d.tsv_strong @@ CAST(:tsq AS tsquery)" + side, rank, \
-            {**params, "tsq": strong}
+        return "FROM ketdir_search_doc d WHERE d.tsv_strong @@ CAST(:tsq AS tsquery)" + side, {"tsq": strong}
     expression = tsquery_expression(match)
     source = "FROM ketdir_search_doc d WHERE " + ("d.tsv @@ CAST(:tsq AS tsquery)" if expression else "TRUE") + side
     if expression:
         params["tsq"] = expression
-    return source, rank, params
+    return source, params
 
 
 def _pg_refresh_vocabulary(conn, service_ids) -> None:

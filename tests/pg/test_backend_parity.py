@@ -10,7 +10,6 @@ import pytest
 
 from ketdir.search import Query, search
 from tests import backends
-from tests.factories import build
 from tests.test_search import RECORDS, TUESDAY_2PM, TUESDAY_9PM, CHRISTMAS_10AM
 
 QUERIES = [
@@ -49,13 +48,8 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
-    with backends.database_url("sqlite", tmp_path_factory.mktemp("parity")) as lite_url, \
-            backends.pg_database() as pg_url:
-        lite, pg = build(lite_url, RECORDS), build(pg_url, RECORDS)
-        with lite.session() as a, pg.session() as b:
-            yield a, b
-        lite.close()
-        pg.close()
+    with backends.sessions_on_both(tmp_path_factory.mktemp("parity"), RECORDS) as sessions:
+        yield sessions
 
 
 def _view(res, ordered: bool):

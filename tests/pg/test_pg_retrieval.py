@@ -48,13 +48,8 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
-    with backends.database_url("sqlite", tmp_path_factory.mktemp("pgret")) as lite_url, \
-            backends.pg_database() as pg_url:
-        lite, pg = build(lite_url, RECORDS), build(pg_url, RECORDS)
-        with lite.session() as a, pg.session() as b:
-            yield a, b
-        lite.close()
-        pg.close()
+    with backends.sessions_on_both(tmp_path_factory.mktemp("pgret"), RECORDS) as sessions:
+        yield sessions
 
 
 def _view(res):
@@ -81,12 +76,12 @@ def test_strong_matches_come_first(both):
 
 def test_strong_query_uses_its_own_index_and_keeps_tags_out():
     group = plan_text("bladder", synonyms(), need_types()).groups[0]
-    source, _, params = fts.match_source("postgresql", fts.Match([group], columns=fts.STRONG_COLUMNS,
+    source, params = fts.match_source("postgresql", fts.Match([group], columns=fts.STRONG_COLUMNS,
                                                                  side=fts.NATIONAL_SIDE))
     assert "tsv_strong @@" in source and "d.rowid >= " in source
     assert "xneed" not in params["tsq"] and ":ABC" not in params["tsq"]  # exact: no rows rechecked
     tag_like = plan_text("xfr", synonyms(), need_types()).groups[0]
-    _, _, params = fts.match_source("postgresql", fts.Match([tag_like], columns=fts.STRONG_COLUMNS))
+    _, params = fts.match_source("postgresql", fts.Match([tag_like], columns=fts.STRONG_COLUMNS))
     assert "'xfr':*ABC" in params["tsq"]  # could be a tag: only the strong columns' weights
 
 
