@@ -80,7 +80,3 @@ class Scorer:
             total += best or TAG_ONLY
         name = texts["name"] if "name" in texts else fold(columns.get("name"))
         return total + SHORT_NAME / (name.count(" ") + 1)
-
-
-def score(groups: Sequence[Group], columns: dict[str, str | None]) -> float:
-    return Scorer(groups)(columns)
