@@ -83,6 +83,9 @@ def typed(queries: list[Query]) -> list[list[Query]]:
 
     kept = [q for q in queries if not any(o is not q and rest(o) == rest(q) and len(o.text) > len(q.text)
                                           and o.text.startswith(q.text) for o in queries)]
+    # As the window asks while typing: no need-type counts, and near a place "at least" the services listed
+    # ("60+"), not a count of every match (the window asks for both once typing pauses: see _typing).
+    kept = [dataclasses.replace(q, with_counts=False, with_total=False) for q in kept]
     return [[dataclasses.replace(q, text=q.text[:i]) for i in range(1, len(q.text) + 1)] or [q] for q in kept]
 
 
@@ -106,6 +109,8 @@ def describe(q: Query) -> str:
         parts.append(f"age {q.age}")
     if q.with_counts:
         parts.append("+counts")
+    if not q.with_total:
+        parts.append("(at least)")
     return " ".join(parts)
 
 
@@ -199,7 +204,7 @@ def _typing(i: int, s, scripts, deadline: float, args: dict, records) -> None:
             asked = done_at + counts_pause
             if now() < asked:
                 time.sleep(asked - now())
-            q = dataclasses.replace(script[-1], with_counts=True)
+            q = dataclasses.replace(script[-1], with_counts=True, with_total=True)
             t0 = time.perf_counter()
             search(s, q)
             ms = (time.perf_counter() - t0) * 1000

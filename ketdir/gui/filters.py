@@ -86,6 +86,7 @@ class NeedModel(QAbstractListModel):
         self._needs = list(needs)
         self._checked: set[str] = set()
         self._counts: dict[str, int] = {}
+        self._at_least: frozenset[str] = frozenset()  # codes whose count is a lower bound
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._needs)
@@ -99,7 +100,7 @@ class NeedModel(QAbstractListModel):
         need = self._needs[index.row()]
         count = self._counts.get(need.code)
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{need.label}  ({count_text(count)})" if count is not None else need.label
+            return f"{need.label}  ({count_text(count, need.code in self._at_least)})" if count is not None else need.label
         if role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Checked if need.code in self._checked else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.ForegroundRole and count == 0 and need.code not in self._checked:
@@ -108,7 +109,7 @@ class NeedModel(QAbstractListModel):
             return need.description
         if role == Qt.ItemDataRole.AccessibleTextRole:
             ticked = "ticked" if need.code in self._checked else "not ticked"
-            found = f", {count_text(count)} services" if count is not None else ""
+            found = f", {count_text(count, need.code in self._at_least)} services" if count is not None else ""
             return f"{need.label}{found}, {ticked}"
         if role == self.CodeRole:
             return need.code
@@ -140,11 +141,12 @@ class NeedModel(QAbstractListModel):
         self.dataChanged.emit(self.index(0), self.index(len(self._needs) - 1))
         self.checked_changed.emit()
 
-    def set_counts(self, counts: dict[str, int] | None) -> None:
+    def set_counts(self, counts: dict[str, int] | None, at_least: frozenset[str] = frozenset()) -> None:
+        """Counts by need code; at_least: the codes whose count is a lower bound ("1,300+")."""
         counts = dict(counts or {})
-        if counts == self._counts:
+        if counts == self._counts and at_least == self._at_least:
             return
-        self._counts = counts
+        self._counts, self._at_least = counts, frozenset(at_least)
         self.dataChanged.emit(self.index(0), self.index(len(self._needs) - 1),
                               [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole])
 

@@ -369,7 +369,7 @@ class MainWindow(QMainWindow):
         self._applied_seq = seq
         if seq == self._counts_seq:  # the same query again, for the need-type counts and the total
             self._counts_seq = None
-            self.need_list.model.set_counts(results.need_counts)
+            self.need_list.model.set_counts(results.need_counts, results.need_counts_at_least)
             if self.model.set_totals(results):
                 self._last_results = results
                 self._show_count(results)
@@ -405,7 +405,7 @@ class MainWindow(QMainWindow):
         self._secondary_pending = False
         f = self.filter_state()
         if results.query.with_counts:
-            self.need_list.model.set_counts(results.need_counts)
+            self.need_list.model.set_counts(results.need_counts, results.need_counts_at_least)
         self.place_choices.set_choices(f.near_text.strip(), results.place_choices)
         notices = [m for m in (None if results.place_choices else results.place_message, results.message) if m]
         self.notice.setText("  ".join(notices))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -17,6 +18,28 @@ from ketdir.store.models import DatasetMeta, HoursPattern
 
 
 
+class RecentReads:
+    """The rows of the last few reads, by statement and parameters (thread-safe; oldest forgotten first)."""
+
+    def __init__(self, kept: int = 24) -> None:
+        self._rows: OrderedDict = OrderedDict()
+        self._kept = kept
+        self._lock = threading.Lock()
+
+    def get(self, key) -> list | None:
+        with self._lock:
+            rows = self._rows.get(key)
+            if rows is not None:
+                self._rows.move_to_end(key)
+            return rows
+
+    def put(self, key, rows: list) -> None:
+        with self._lock:
+            self._rows[key] = rows
+            while len(self._rows) > self._kept:
+                self._rows.popitem(last=False)
+
+
 @dataclass
 class IndexCache:
     generation: str
@@ -26,6 +49,9 @@ class IndexCache:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _states: tuple[dt.datetime, dict[int | None, OpenState]] | None = None
     rings: dict = field(default_factory=dict)  # last circle searched around a place (see Retriever.near)
+    # Rows of the last few candidate reads (see Retriever.rows): when typing pauses, the window asks the same
+    # search again with the counts, which repeats the last keystroke's reads. Valid for this generation only.
+    reads: "RecentReads" = field(default_factory=lambda: RecentReads())
 
     def hours(self, pattern_id: int | None) -> hours_mod.Hours | None:
         return self.patterns.get(pattern_id) if pattern_id is not None else None

@@ -43,7 +43,7 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     plan = plan_text(query.text, synonyms(), needs, query.ignore_readings)
     if query.text.strip() and plan.empty:
         results.message = "Your search has no letters or numbers in it, so every service is shown."
-    retriever = Retriever(session, _filters(query, cache, at, session.connection()), cache.rings)
+    retriever = Retriever(session, _filters(query, cache, at, session.connection()), cache.rings, cache.reads)
 
     expanded: dict[int, list] = {}  # plan groups -> with long prefixes read as words (one lookup per search)
 
@@ -92,7 +92,8 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     results.total_is_estimate = not local.exact
     results.total_is_minimum = local.minimum
     if query.with_counts and search_local:
-        results.need_counts = retriever.need_counts(expand(plan.groups), mode, place, query.radius_miles)
+        results.need_counts, results.need_counts_at_least = retriever.need_counts(
+            expand(plan.groups), mode, place, query.radius_miles)
     hits = _hits(session, cache, local.candidates[: query.limit] + national.candidates[:NATIONAL_LIMIT], plan, at)
     results.local = [h for h in hits if not h.is_national]
     results.national = [h for h in hits if h.is_national]
@@ -121,6 +122,7 @@ def _filters(query: Query, cache: IndexCache, at: dt.datetime, conn) -> Filters:
     """Conditions that tags cannot express (age, language, open now) as SQL on ketdir_search_doc d."""
     where: list[str] = []
     params: dict = {}
+    state = None
     if query.age is not None:
         where.append("(d.minimum_age IS NULL OR d.minimum_age <= :age) AND (d.maximum_age IS NULL OR d.maximum_age >= :age)")
         params["age"] = query.age
@@ -129,12 +131,12 @@ def _filters(query: Query, cache: IndexCache, at: dt.datetime, conn) -> Filters:
         params["lang"] = f"% {query.language.lower().strip()} %"
     if query.open_now:
         minute = at.replace(second=0, microsecond=0)
-        condition, more = fts.id_set(conn, "hours_pattern_id", (cache.generation, minute),
-                                     cache.open_pattern_ids(at) or [-1])
+        state = (cache.generation, minute)
+        condition, more = fts.id_set(conn, "hours_pattern_id", state, cache.open_pattern_ids(at) or [-1])
         where.append(condition)
         params.update(more)
     return Filters(" AND ".join(where) or "1=1", params, frozenset(query.needs), query.free_only,
-                   total_near=query.with_total)
+                   with_total=query.with_total, state=state)
 
 
 def _with_spelling(session: Session, cache: IndexCache, plan: TextPlan, query: Query) -> TextPlan | None:

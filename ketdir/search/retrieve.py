@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ketdir.geo import Place, bounding_box, distance_miles
 from ketdir.needs import need_types
 from ketdir.search import rank
+from ketdir.search.cache import RecentReads
 from ketdir.search.text_query import Group
 from ketdir.search import types
 from ketdir.store import fts, tags
@@ -31,6 +32,8 @@ FIRST_RING = 1.0  # miles: the first circle looked in around a place
 NARROW = 0.5  # a circle whose cells hold too many matches is narrowed by at least this
 MAX_READ = 4 * POSITIONS  # rows read at most for one circle
 SAMPLE = 400  # rows read to estimate how many of the matches around a place are within the radius
+NEED_SAMPLE = SAMPLE  # PostgreSQL: matching services read at most for the need-type counts (each a row visit)
+RARE = 20  # PostgreSQL: need types with fewer among NEED_SAMPLE matches are counted again, on their own
 MAX_STEPS = 8  # circles tried around a place
 WHOLE_UK = 600.0  # miles: a radius this wide needs no grid cells
 PG_COUNT_CAP = 250  # PostgreSQL: totals of matches stop here ("250+"; see Retriever.count_cap)
@@ -62,11 +65,24 @@ class Filters:
     params: dict = field(default_factory=dict)
     needs: frozenset[str] = frozenset()
     free: bool = False
-    total_near: bool = True  # estimate the total near a place when more match than are listed
+    # Count (or estimate) every match when more match than are listed. False (while typing): near a place, and on
+    # PostgreSQL everywhere, the total is "at least" the services listed; the count comes when typing pauses.
+    with_total: bool = True
+    # What besides the SQL and its parameters decides which rows pass (the minute of "open now", whose set may
+    # live in a temporary table: fts.id_set); part of the key of remembered reads (Retriever.rows).
+    state: object = None
 
 
 def tag_group(*words: str) -> Group:
     return Group(typed="", phrases=[(w,) for w in words])
+
+
+def area_around(place: Place, radius: float) -> fts.Area | None:
+    """The area within `radius` miles of a place (None: the whole country)."""
+    if radius >= WHOLE_UK:
+        return None
+    box = bounding_box(place.latitude, place.longitude, radius)
+    return fts.Area(tuple(tags.cells_covering(*box)), tuple(box))
 
 
 def sql(statement: str):
@@ -74,13 +90,27 @@ def sql(statement: str):
 
 
 class Retriever:
-    def __init__(self, session: Session, filters: Filters, rings: dict | None = None) -> None:
+    def __init__(self, session: Session, filters: Filters, rings: dict | None = None,
+                 reads: RecentReads | None = None) -> None:
         self.session = session
         self.dialect = session.get_bind().dialect.name
         self.filters = filters
         # The circle the last search around the same place and filters ended with: typing one more letter
         # usually needs the same circle or a little more, so the next search starts there.
         self.rings = rings if rings is not None else {}
+        self.reads = reads if reads is not None else RecentReads()
+
+    def rows(self, statement: str, params: dict) -> list[tuple]:
+        """The rows of a candidate read, remembered for the next few searches of the same index generation (the
+        caller's cache.reads): the search the window repeats when typing pauses, for the counts, reads the same
+        rows again. A read is a few milliseconds on PostgreSQL (tens under load); remembering costs little."""
+        key = (statement, self.filters.state,
+               tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())))
+        found = self.reads.get(key)
+        if found is None:
+            found = self.session.execute(sql(statement), params).all()
+            self.reads.put(key, found)
+        return found
 
     # ------------------------------------------------------------------ building blocks
 
@@ -88,15 +118,13 @@ class Retriever:
     def side(national: bool) -> str:
         return fts.NATIONAL_SIDE if national else fts.LOCAL_SIDE
 
-    def required(self, national: bool, *, with_needs: bool = True, cells: list[str] | None = None) -> list[Group]:
+    def required(self, national: bool, *, with_needs: bool = True) -> list[Group]:
         groups = []
         if with_needs and self.filters.needs:
             known = need_types()
             groups.append(tag_group(*(known.get(c).token for c in sorted(self.filters.needs) if known.get(c))))
         if self.filters.free:
             groups.append(tag_group(tags.FREE))
-        if cells:
-            groups.append(tag_group(*cells))
         return groups
 
     def count(self, match: fts.Match, *, filtered: bool = True, cap: int | None = None) -> int:
@@ -133,13 +161,11 @@ class Retriever:
         """Up to `limit` matching rows (in row order: most recently checked first), ranked (ketdir.search.rank)."""
         source, params = fts.match_source(self.dialect, match)
         columns = list(rank.COLUMN_WEIGHTS)
-        rows = self.session.execute(
-            sql(
-                f"SELECT d.rowid, d.need_mask, d.latitude, d.longitude, {', '.join('d.' + c for c in columns)} "
-                f"{source} AND {self.filters.where} LIMIT :limit"
-            ),
+        rows = self.rows(
+            f"SELECT d.rowid, d.need_mask, d.latitude, d.longitude, {', '.join('d.' + c for c in columns)} "
+            f"{source} AND {self.filters.where} LIMIT :limit",
             {**self.filters.params, **params, "limit": limit},
-        ).all()
+        )
         scorer = rank.Scorer(match.groups)
         return [Candidate(row[0], row[1], row[2], row[3], -scorer(dict(zip(columns, row[4:])))) for row in rows]
 
@@ -151,6 +177,12 @@ class Retriever:
         if national:  # a short group beside the results: its best lines, no count needed
             found = self._best(match, groups, limit, candidates=NATIONAL_CANDIDATES * limit)
             return Found(found, len(found), exact=len(found) < NATIONAL_CANDIDATES * limit)
+        if not self.filters.with_total and not self.counts_by_index:
+            # PostgreSQL while typing: a count visits every row it counts, after the index listed every match
+            # (10-15 ms for a common two-letter prefix), so read the best candidates only; when even the weaker
+            # matches are fewer than CANDIDATES, those read are all of them.
+            found, complete = self._best(match, groups, limit, read_all=True)
+            return Found(found, len(found), exact=complete, minimum=not complete)
         unfiltered = self.count(match, filtered=False)
         over = unfiltered > self.count_cap
         if not over and not self.has_sql_filters:
@@ -169,18 +201,23 @@ class Retriever:
                          minimum=over)
         return Found(found, total, exact=True)
 
-    def _best(self, match: fts.Match, groups: list[Group], limit: int, candidates: int = CANDIDATES) -> list[Candidate]:
+    def _best(self, match: fts.Match, groups: list[Group], limit: int, candidates: int = CANDIDATES,
+              read_all: bool = False):
         """The best of many matches: those with the typed words in a strong column (name, organisation, need
-        type) first, filled up with the others when there are fewer than `limit`; most relevant first."""
+        type) first, filled up with the others when there are fewer than `limit`; most relevant first.
+        read_all: also say whether these are all the matches: (candidates, complete)."""
         strong = replace(match, columns=fts.STRONG_COLUMNS) if groups else match
         found = self.fetch(strong, candidates)
-        if len(found) < limit:
+        complete = strong is match and len(found) < candidates
+        if len(found) < limit and strong is not match:
+            everything = self.fetch(match, candidates)
+            complete = len(everything) < candidates
             seen = {c.rowid for c in found}
-            found += [c for c in self.fetch(match, candidates) if c.rowid not in seen]
+            found += [c for c in everything if c.rowid not in seen]
         found.sort(key=lambda c: (c.rank, c.rowid))
-        return found
+        return (found, complete) if read_all else found
 
-    def _filter_share(self, match: fts.Match, sample: int = 1000) -> float:
+    def _filter_share(self, match: fts.Match, sample: int = SAMPLE) -> float:
         """The share of matching services that pass the SQL filters, from a sample of them."""
         if not self.has_sql_filters:
             return 1.0
@@ -224,11 +261,11 @@ class Retriever:
         source, params = fts.match_source(self.dialect, match)
         if passing_only and self.has_sql_filters:
             source += f" AND {self.filters.where}"
-        rows = self.session.execute(
-            sql(f"SELECT d.rowid, d.need_mask, d.latitude, d.longitude, 0, NULL, ({self.filters.where}) "
-                f"{source} LIMIT :limit"),
+        rows = self.rows(
+            f"SELECT d.rowid, d.need_mask, d.latitude, d.longitude, 0, NULL, ({self.filters.where}) "
+            f"{source} LIMIT :limit",
             {**self.filters.params, **params, "limit": limit},
-        ).all()
+        )
         return [Candidate(*row) for row in rows]
 
     def near(self, groups: list[Group], mode: str, place: Place, radius: float | None, limit: int) -> Found:
@@ -241,11 +278,18 @@ class Retriever:
         ring_key = (place.latitude, place.longitude, radius, self.filters.where, self.filters.needs,
                     self.filters.free, tuple(sorted((k, v) for k, v in self.filters.params.items()
                                                     if not isinstance(v, (list, dict)))))
-        r, cap, narrowed = min(radius, self.rings.get(ring_key, FIRST_RING)), POSITIONS, False
-        read: dict[str, list[Candidate]] = {}  # rows of the cells already read, by cells
+        typed = " ".join(g.typed for g in groups)
+        last_typed, last_r = self.rings.get(ring_key, ("", FIRST_RING))
+        # Typing on (the text so far begins with what was typed before) only narrows the matches: start from the
+        # circle the last search ended with. Anything else (a new query) starts small again, and so does the
+        # letter after a lone first letter: "b" is the word "b" (rare), "bl" every word beginning so (common).
+        narrows = typed.startswith(last_typed) and len(last_typed.split()[-1:][0] if last_typed.split() else "") != 1
+        r = min(radius, last_r if narrows else FIRST_RING)
+        cap, narrowed = POSITIONS, False
+        read: dict[object, list[Candidate]] = {}  # rows of the areas already read (by fts.area_key)
         for step in range(MAX_STEPS):
             match = self._near_match(groups, mode, place, r)
-            cells = repr(match.required)
+            cells = fts.area_key(self.dialect, match.area)
             if cells not in read:
                 if self.counts_by_index:
                     n = self.count(match, filtered=False, cap=MAX_READ)  # far faster than reading the rows
@@ -255,7 +299,7 @@ class Retriever:
                     n = len(rows)
                 if n > cap and step < MAX_STEPS - 1:
                     smaller = r * max(0.25, min(NARROW, 0.9 * math.sqrt(cap / n)))
-                    if repr(self._near_match(groups, mode, place, smaller).required) != cells:
+                    if fts.area_key(self.dialect, self._near_match(groups, mode, place, smaller).area) != cells:
                         r, narrowed = smaller, True  # a smaller circle, in fewer cells
                         continue
                 # Read them (all but the densest places: services crowded into one smallest cell).
@@ -274,10 +318,10 @@ class Retriever:
         found.sort(key=lambda c: (c.distance, c.rowid))
         if len(self.rings) > 64:
             self.rings.clear()
-        self.rings[ring_key] = r
+        self.rings[ring_key] = (typed, r)
         if r >= radius and len(rows) <= MAX_READ:
             return Found(found, len(found), exact=True)
-        if not self.filters.total_near:  # at least these; how many more is asked for when typing pauses
+        if not self.filters.with_total:  # at least these; how many more is asked for when typing pauses
             return Found(found, len(found), exact=False, minimum=True)
         # More than were read: the matches in the cells around the whole circle, times the share of a sample
         # of them (the first in row order, which has nothing to do with place) inside the circle and passing
@@ -291,11 +335,10 @@ class Retriever:
         total = min(n, self.count_cap) * inside / len(sample)
         return Found(found, max(int(total), len(found)), exact=False, minimum=n > self.count_cap)
 
-    def _near_match(self, groups: list[Group], mode: str, place: Place, radius: float) -> fts.Match:
-        if radius >= WHOLE_UK:
-            return fts.Match(groups, mode, self.required(False), side=fts.LOCAL_SIDE)
-        cells = tags.cells_covering(*bounding_box(place.latitude, place.longitude, radius))
-        return fts.Match(groups, mode, self.required(False, cells=cells), side=fts.LOCAL_SIDE)
+    def _near_match(self, groups: list[Group], mode: str, place: Place, radius: float,
+                    with_needs: bool = True) -> fts.Match:
+        return fts.Match(groups, mode, self.required(False, with_needs=with_needs), side=fts.LOCAL_SIDE,
+                         area=area_around(place, radius))
 
     def _within(self, found: list[Candidate], place: Place, radius: float) -> list[Candidate]:
         kept = []
@@ -307,35 +350,55 @@ class Retriever:
                 kept.append(cand)
         return kept
 
-    def need_counts(self, groups: list[Group], mode: str, place: Place | None, radius: float | None) -> dict[str, int]:
-        """How many local services each need type would give, with every other filter as it is."""
-        counts = {}
-        cells = None
+    def need_counts(self, groups: list[Group], mode: str, place: Place | None,
+                    radius: float | None) -> tuple[dict[str, int], frozenset[str]]:
+        """How many local services each need type would give, with every other filter as it is; and the need
+        types whose count is a lower bound (PostgreSQL, when very many match: see _sampled_need_counts)."""
+        area = None
         if place is not None:
             radius = radius if radius is not None else WHOLE_UK
-            if radius < WHOLE_UK:
-                cells = tags.cells_covering(*bounding_box(place.latitude, place.longitude, radius))
-        base = self.required(False, with_needs=False, cells=cells)
-        if place is not None:
-            match = fts.Match(groups, mode, base, side=fts.LOCAL_SIDE)
-            n = self.count(match, filtered=False)
-            if n <= COUNT_EXACTLY:  # few enough to count exactly within the circle
-                inside = [c for c in self._within(self.positions(match, n), place, radius) if c.passes]
-                return {need.code: sum(1 for c in inside if c.need_mask & (1 << need.bit)) for need in need_types().all}
+            area = area_around(place, radius)
+        base = fts.Match(groups, mode, self.required(False, with_needs=False), side=fts.LOCAL_SIDE, area=area)
+        if not self.counts_by_index:
+            return self._sampled_need_counts(base, place, radius)
         needs = need_types().all
-        matches = [fts.Match(groups, mode, [*base, tag_group(need.token)], side=fts.LOCAL_SIDE) for need in needs]
-        if self.counts_by_index:
-            return {need.code: self.count(m, cap=types.COUNT_CAP) for need, m in zip(needs, matches)}
-        # PostgreSQL: the same counts in one statement (one round trip and one plan instead of one per need type).
-        parts, params = [], dict(self.filters.params)
-        for i, m in enumerate(matches):
-            source, more = fts.match_source(self.dialect, m)
-            for key, value in more.items():
-                source = source.replace(f":{key}", f":{key}_{i}")
-                params[f"{key}_{i}"] = value
-            if self.has_sql_filters:
-                source += f" AND {self.filters.where}"
-            parts.append(f"(SELECT count(*) FROM (SELECT 1 {source} LIMIT :cap) AS c{i})")
-        params["cap"] = types.COUNT_CAP + 1
-        row = self.session.execute(sql("SELECT " + ", ".join(parts)), params).one()
-        return {need.code: n for need, n in zip(needs, row)}
+        if place is not None:
+            n = self.count(base, filtered=False, cap=COUNT_EXACTLY)
+            if n <= COUNT_EXACTLY:  # few enough to count exactly within the circle
+                inside = [c for c in self._within(self.positions(base, n), place, radius) if c.passes]
+                return self._tally(inside, needs), frozenset()
+        matches = [replace(base, required=[*base.required, tag_group(need.token)]) for need in needs]
+        return {need.code: self.count(m, cap=types.COUNT_CAP) for need, m in zip(needs, matches)}, frozenset()
+
+    @staticmethod
+    def _tally(found: list[Candidate], needs) -> dict[str, int]:
+        return {need.code: sum(1 for c in found if c.need_mask & (1 << need.bit)) for need in needs}
+
+    def _sampled_need_counts(self, base: fts.Match, place: Place | None,
+                             radius: float | None) -> tuple[dict[str, int], frozenset[str]]:
+        """PostgreSQL, where a count visits every row it counts (eleven need types' counts of a common word
+        took 50-110 ms): read the need types of up to NEED_SAMPLE matching services in one statement. Fewer
+        than that: the counts are exact. More: a need type with at least RARE of them counts "at least" that
+        many; the rarer ones are read again, together, from the services that have any of them (exact unless
+        they too are more than NEED_SAMPLE)."""
+        needs = need_types().all
+
+        def read(match: fts.Match) -> tuple[list[Candidate], bool]:
+            # The same read as the sample that estimates the total near a place (shared through self.rows).
+            rows = self.positions(match, NEED_SAMPLE + 1)
+            more = len(rows) > NEED_SAMPLE
+            rows = [c for c in rows[:NEED_SAMPLE] if c.passes]
+            return (self._within(rows, place, radius) if place is not None else rows), more
+
+        found, more = read(base)
+        counts = self._tally(found, needs)
+        if not more:
+            return counts, frozenset()
+        rare = [need for need in needs if counts[need.code] < RARE]
+        at_least = {need.code for need in needs if counts[need.code] >= RARE}
+        if rare:
+            found, more = read(replace(base, required=[*base.required, tag_group(*(n.token for n in rare))]))
+            counts.update(self._tally(found, rare))
+            if more:
+                at_least |= {need.code for need in rare}
+        return counts, frozenset(at_least)

@@ -10,9 +10,18 @@ from ketdir.geo import Place
 COUNT_CAP = 2000  # counts stop here: "2,000+" says all a person needs, and bounds the time
 
 
-def count_text(n: int) -> str:
-    """A count for people: "12", "1,340", or "2,000+" when counting stopped at the cap."""
-    return f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}"
+def count_text(n: int, at_least: bool = False) -> str:
+    """A count for people: "12", "1,340", or "2,000+" when counting stopped at the cap; at_least: n is a lower
+    bound ("1,300+", see at_least_text)."""
+    if n > COUNT_CAP:
+        return f"{COUNT_CAP:,}+"
+    return at_least_text(n) if at_least else f"{n:,}"
+
+
+def at_least_text(n: int) -> str:
+    """A lower bound for people, in two significant figures: "60+", "1,700+" (not "1,790+")."""
+    step = 10 ** max(len(str(n)) - 2, 0)
+    return f"{n // step * step:,}+"
 
 
 @dataclass(frozen=True)
@@ -87,14 +96,14 @@ class Results:
     total_is_estimate: bool = False  # very many matches: total_local is an estimate (say "about")
     total_is_minimum: bool = False  # so many that counting stopped: there are at least total_local
     need_counts: dict[str, int] = field(default_factory=dict)  # need code -> matching services
+    need_counts_at_least: frozenset[str] = frozenset()  # need codes whose count is a lower bound ("1,300+")
     used_fuzzy: bool = False
 
     def amount(self, total: int | None = None) -> str:
         """How many, as people read it: "16", "About 1,230", "2,000+" (at least that many)."""
         total = self.total_local if total is None else total
         if self.total_is_minimum:  # a lower bound, often itself estimated: two significant figures say it
-            step = 10 ** max(len(str(total)) - 2, 0)
-            return f"{total // step * step:,}+"
+            return at_least_text(total)
         return f"About {total:,}" if self.total_is_estimate else f"{total:,}"
 
     @property

@@ -138,12 +138,21 @@ def _on_postgresql_connect(dbapi_conn, _record) -> None:
     threshold (measured with EXPLAIN ANALYZE: no "JIT" section), so this does not change today's numbers; it
     keeps a larger directory from getting several times slower. Set per connection (not only in the server's
     configuration) because ketdir may be pointed at a server whose configuration its team does not run.
+
+    cpu_index_tuple_cost = 0.02 (default 0.005): the planner's price of one index entry. A GIN index hands over
+    every match of every word before the first row is read (a bitmap), however few rows the statement wants;
+    at the default price the planner chose that for common words and two-letter prefixes ("co" with "free":
+    20,000 entries, 13 ms), where reading rows in table order until LIMIT is reached takes 2 ms, and around a
+    crowded place it intersected the text index with the (latitude, longitude) index (9 ms) instead of reading
+    the 1,400 services in the box (1.4 ms). At 0.02 it chooses those plans, and still the GIN index for rare
+    words (measured on 100,000 services: bench/README.md).
     """
     autocommit = dbapi_conn.autocommit
     dbapi_conn.autocommit = True  # a SET inside a transaction would be undone by the pool's rollback
     try:
         with dbapi_conn.cursor() as cur:
             cur.execute("SET jit = off")
+            cur.execute("SET cpu_index_tuple_cost = 0.02")
     finally:
         dbapi_conn.autocommit = autocommit
 

@@ -21,6 +21,31 @@ class Alternatives(Protocol):
 
 
 @dataclass(frozen=True)
+class Area:
+    """Around a place: a bounding box and the grid cells (ketdir.store.tags) covering it. SQLite asks its
+    full-text index for the cells' tags, which it intersects with the typed words by skipping; PostgreSQL reads
+    the box through its index on (latitude, longitude) instead, or intersects the two indexes, whichever its
+    planner finds cheaper: a GIN index makes a bitmap of every match of each tag and word first, which for a
+    common word or a two-letter prefix costs more than reading the few hundred services in a small box."""
+
+    cells: tuple[str, ...]
+    box: tuple[float, float, float, float]  # min_lat, max_lat, min_lon, max_lon
+
+
+@dataclass(frozen=True)
+class _Words:
+    phrases: list[tuple[str, ...]]
+    prefixes: tuple[str, ...] = ()
+
+
+def area_key(dialect: str, area: Area | None) -> object:
+    """What of an area a backend's search uses: two areas with the same key find the same services."""
+    if area is None:
+        return None
+    return area.box if dialect == "postgresql" else area.cells
+
+
+@dataclass(frozen=True)
 class Match:
     """A full-text match: the groups, and whether a service must match all of them or any."""
 
@@ -29,6 +54,7 @@ class Match:
     required: Sequence[Alternatives] = ()  # filter tags: always all of these, whatever the mode
     columns: tuple[str, ...] | None = None  # look for the typed words in these columns only
     side: str | None = None  # LOCAL_SIDE or NATIONAL_SIDE: only those services (None: both)
+    area: Area | None = None  # only services in this area
 
 
 LOCAL_SIDE, NATIONAL_SIDE = "local", "national"
@@ -236,8 +262,11 @@ def fts5_expression(match: Match) -> str:
     words = joiner.join(_fts5_group(g) for g in match.groups)
     if words and match.columns:
         words = "{" + " ".join(match.columns) + "} : (" + words + ")"
-    parts = [f"({words})"] if words and match.required else ([words] if words else [])
-    parts += [_fts5_group(g) for g in match.required]
+    required = list(match.required)
+    if match.area is not None:
+        required.append(_Words([(c,) for c in match.area.cells]))
+    parts = [f"({words})"] if words and required else ([words] if words else [])
+    parts += [_fts5_group(g) for g in required]
     return " AND ".join(parts)
 
 
@@ -251,11 +280,19 @@ def id_list(dialect: str, column: str, param: str, ids) -> tuple[str, object]:
 def id_set(conn, name: str, key: object, ids) -> tuple[str, dict]:
     """A condition "d.<name> is one of ids" for a set that many statements of a search share (the service hours
     open this minute). SQLite: a temporary table of this connection, refilled only when `key` changes (reading
-    a JSON list again in every statement costs about a millisecond for a few thousand ids); PostgreSQL: an
-    array parameter."""
+    a JSON list again in every statement costs about a millisecond for a few thousand ids); PostgreSQL: a bit
+    string of the ids (small non-negative integers), one bit each. As an array (`= ANY(...)`) the planner
+    estimated each of several thousand values, and chose to look every one up in the column's index (20 ms
+    for the national lines open now); a bit is looked at only on the rows the rest of the search finds."""
     column = f"d.{name}"
     if conn.dialect.name != "sqlite":
-        return f"{column} = ANY(:{name}_ids)", {f"{name}_ids": list(ids)}
+        ids = [i for i in ids if i >= 0]  # a negative id (a placeholder for "none") is no row's
+        bits = bytearray((max(ids) // 8 + 1) if ids else 0)
+        for i in ids:
+            bits[i >> 3] |= 1 << (i & 7)  # get_bit numbers the bits of each byte from the lowest
+        # CASE, not AND: PostgreSQL may evaluate an AND's sides in any order, and get_bit fails out of range.
+        return (f"(CASE WHEN {column} BETWEEN 0 AND :{name}_last THEN get_bit(:{name}_bits, {column}) = 1 "
+                "ELSE FALSE END)", {f"{name}_bits": bytes(bits), f"{name}_last": len(bits) * 8 - 1})
     table = f"ketdir_ids_{name}"
     # The key is kept in a temporary table too, not in Python: a rolled-back transaction takes both back.
     conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY)")
@@ -478,14 +515,17 @@ def _pg_match_source(match: Match) -> tuple[str, dict]:
     # The local tag is in nearly every row: asking the index for it would make it read and intersect a posting
     # list of nearly every service; the rowid range says the same for free, checked on the rows found.
     side = "" if match.side is None else " AND " + side_condition(match.side)
-    match = replace(match, side=None)
     params = {}
+    if match.area is not None:  # see Area
+        side += (" AND d.latitude BETWEEN :min_lat AND :max_lat AND d.longitude BETWEEN :min_lon AND :max_lon")
+        params.update(zip(("min_lat", "max_lat", "min_lon", "max_lon"), match.area.box))
+    match = replace(match, side=None, area=None)
     strong = _strong_expression(match) if match.columns and set(match.columns) == set(STRONG_COLUMNS) else None
     if strong is not None:
         # Typed words in the strong columns: their own small tsvector and GIN index (schema 5), which answers
         # without weights, so without rechecking the rows' whole text (a weight-restricted query on tsv makes
         # PostgreSQL reread every row that has the words anywhere, description included).
-        return "FROM ketdir_search_doc d WHERE d.tsv_strong @@ CAST(:tsq AS tsquery)" + side, {"tsq": strong}
+        return "FROM ketdir_search_doc d WHERE d.tsv_strong @@ CAST(:tsq AS tsquery)" + side, {**params, "tsq": strong}
     expression = tsquery_expression(match)
     source = "FROM ketdir_search_doc d WHERE " + ("d.tsv @@ CAST(:tsq AS tsquery)" if expression else "TRUE") + side
     if expression:
