@@ -34,9 +34,10 @@ MAX_READ = 4 * POSITIONS  # rows read at most for one circle
 SAMPLE = 400  # rows read to estimate how many of the matches around a place are within the radius
 NEED_SAMPLE = SAMPLE  # PostgreSQL: matching services read at most for the need-type counts (each a row visit)
 RARE = 20  # PostgreSQL: need types with fewer among NEED_SAMPLE matches are counted again, on their own
+NEED_READS = 3  # PostgreSQL: reads at most for the need-type counts
 MAX_STEPS = 8  # circles tried around a place
 WHOLE_UK = 600.0  # miles: a radius this wide needs no grid cells
-PG_COUNT_CAP = 250  # PostgreSQL: totals of matches stop here ("250+"; see Retriever.count_cap)
+PG_COUNT_CAP = SAMPLE  # PostgreSQL: totals of matches stop here ("400+"; see Retriever.count_cap)
 PROBE_PAGES = 300  # PostgreSQL: pages of the table a count looks at first (about 1,000 services; see count)
 
 
@@ -183,6 +184,8 @@ class Retriever:
             # matches are fewer than CANDIDATES, those read are all of them.
             found, complete = self._best(match, groups, limit, read_all=True)
             return Found(found, len(found), exact=complete, minimum=not complete)
+        if not self.counts_by_index:
+            return self._ranked_from_sample(match, groups, limit)
         unfiltered = self.count(match, filtered=False)
         over = unfiltered > self.count_cap
         if not over and not self.has_sql_filters:
@@ -200,6 +203,19 @@ class Retriever:
             return Found(found, max(len(found), int(min(unfiltered, self.count_cap) * share)), exact=False,
                          minimum=over)
         return Found(found, total, exact=True)
+
+    def _ranked_from_sample(self, match: fts.Match, groups: list[Group], limit: int) -> Found:
+        """PostgreSQL: the total from one read of up to SAMPLE + 1 matches instead of a count (a count visits the
+        same rows, and the need-type counts make this very read: see _sampled_need_counts). Up to SAMPLE: exact.
+        More: "at least" PG_COUNT_CAP, times the share of the sample that passes the SQL filters."""
+        sample = self.positions(match, SAMPLE + 1)
+        passing = sum(1 for c in sample if c.passes)
+        if len(sample) <= SAMPLE:
+            if passing <= CANDIDATES:  # few: rank them all
+                return Found(sorted(self.fetch(match, CANDIDATES), key=lambda c: (c.rank, c.rowid)), passing)
+            return Found(self._best(match, groups, limit), passing)
+        found = self._best(match, groups, limit)
+        return Found(found, max(len(found), PG_COUNT_CAP * passing // len(sample)), exact=False, minimum=True)
 
     def _best(self, match: fts.Match, groups: list[Group], limit: int, candidates: int = CANDIDATES,
               read_all: bool = False):
@@ -331,7 +347,8 @@ class Retriever:
         inside = sum(1 for c in self._within(sample, place, radius) if c.passes)
         if len(sample) <= SAMPLE:  # the sample is all of them
             return Found(found, inside, exact=True)
-        n = self.count(match, filtered=False)
+        # More than SAMPLE: on PostgreSQL that is more than its cap already (a count would visit them again).
+        n = self.count(match, filtered=False) if self.counts_by_index else self.count_cap + 1
         total = min(n, self.count_cap) * inside / len(sample)
         return Found(found, max(int(total), len(found)), exact=False, minimum=n > self.count_cap)
 
@@ -380,7 +397,7 @@ class Retriever:
         took 50-110 ms): read the need types of up to NEED_SAMPLE matching services in one statement. Fewer
         than that: the counts are exact. More: a need type with at least RARE of them counts "at least" that
         many; the rarer ones are read again, together, from the services that have any of them (exact unless
-        they too are more than NEED_SAMPLE)."""
+        they too are more than NEED_SAMPLE: then the same again, NEED_READS reads at most)."""
         needs = need_types().all
 
         def read(match: fts.Match) -> tuple[list[Candidate], bool]:
@@ -390,15 +407,19 @@ class Retriever:
             rows = [c for c in rows[:NEED_SAMPLE] if c.passes]
             return (self._within(rows, place, radius) if place is not None else rows), more
 
-        found, more = read(base)
-        counts = self._tally(found, needs)
-        if not more:
-            return counts, frozenset()
-        rare = [need for need in needs if counts[need.code] < RARE]
-        at_least = {need.code for need in needs if counts[need.code] >= RARE}
-        if rare:
-            found, more = read(replace(base, required=[*base.required, tag_group(*(n.token for n in rare))]))
-            counts.update(self._tally(found, rare))
-            if more:
-                at_least |= {need.code for need in rare}
+        counts: dict[str, int] = {}
+        at_least: set[str] = set()
+        pending, match = needs, base
+        for _ in range(NEED_READS):
+            found, more = read(match)
+            counts.update(self._tally(found, pending))
+            if not more:  # all of them were read: exact
+                return counts, frozenset(at_least)
+            common = [need for need in pending if counts[need.code] >= RARE]
+            at_least |= {need.code for need in common}
+            pending = [need for need in pending if counts[need.code] < RARE]
+            if not pending or not common:
+                break
+            match = replace(base, required=[*base.required, tag_group(*(n.token for n in pending))])
+        at_least |= {need.code for need in pending}  # still more than could be read: at least these
         return counts, frozenset(at_least)

@@ -96,7 +96,8 @@ def test_count_probe_and_full_count_agree(both, monkeypatch):
 
 
 def test_totals_stop_at_the_postgresql_cap(tmp_path):
-    many = [record(f"Ketamine Service {i}", lat=51.5, lon=-0.1) for i in range(retrieve.PG_COUNT_CAP + 20)]
+    many = [record(f"Ketamine Service {i}", lat=51.5, lon=-0.1, needs=["drug-treatment"])
+            for i in range(retrieve.PG_COUNT_CAP + 20)]
     with backends.pg_database() as pg_url, backends.database_url("sqlite", tmp_path) as lite_url:
         pg, lite = build(pg_url, many), build(lite_url, many)
         try:
@@ -104,11 +105,14 @@ def test_totals_stop_at_the_postgresql_cap(tmp_path):
                 res = search(s, Query(text="ketamine", at=AT, with_counts=True))
                 assert (res.total_local, res.total_is_minimum) == (retrieve.PG_COUNT_CAP, True)
                 assert res.amount() == f"{retrieve.PG_COUNT_CAP}+"
-                pg_counts = res.need_counts
+                # need-type counts from a sample of NEED_SAMPLE: "at least" for a need type common in it
+                assert res.need_counts["drug-treatment"] == retrieve.NEED_SAMPLE
+                assert res.need_counts_at_least == {"drug-treatment"}
+                assert res.need_counts["chemsex"] == 0  # exact: the rare ones are read again, on their own
             with lite.session() as s:
                 res = search(s, Query(text="ketamine", at=AT, with_counts=True))
                 assert (res.total_local, res.total_is_minimum) == (len(many), False)
-                assert pg_counts == res.need_counts  # need-type counts stay exact up to COUNT_CAP on both
+                assert res.need_counts["drug-treatment"] == len(many) and not res.need_counts_at_least
         finally:
             pg.close()
             lite.close()
