@@ -1,12 +1,15 @@
 """Find the candidate services for a search, cheaply, at any directory size.
 
 Filters that can be tags (need type, free, grid cells around a place) go into the full-text match, so the
-index intersects them itself; local services and national lines are two row ranges. The others (age,
-language, open now) are SQL conditions on the matching rows. Relevance (ketdir.search.rank) is computed in
+index intersects them itself (on PostgreSQL a place is a latitude/longitude box instead: fts.Area); local
+services and national lines are two row ranges. The others (age, language, open now) are SQL conditions on
+the matching rows. Relevance (ketdir.search.rank) is computed in
 Python for a bounded number of rows: when more than CANDIDATES services match, the strongest matches (typed
 words in the name, organisation or need type) are ranked first. With a place, circles grow from a small one
 until they hold enough (the nearest are then exact); the total beyond them is estimated from a sample, or
-left as "at least" while typing. Counts stop at a cap ("2,000+").
+left as "at least" while typing. Counts stop at a cap ("2,000+"). PostgreSQL, whose index cannot count without
+visiting every row counted, reads instead of counting (counts_by_index): while typing it says "at least" what it
+read, and when typing pauses one sample gives the total and the need-type counts.
 """
 from __future__ import annotations
 
@@ -145,7 +148,7 @@ class Retriever:
     @property
     def count_cap(self) -> int:
         """Counts of matches stop here: COUNT_CAP ("2,000+"); on PostgreSQL, where every service counted is a
-        row visit, PG_COUNT_CAP (the need-type counts stay exact to COUNT_CAP on both)."""
+        row visit, PG_COUNT_CAP (and its need-type counts come from a sample: _sampled_need_counts)."""
         return types.COUNT_CAP if self.counts_by_index else PG_COUNT_CAP
 
     @property

@@ -145,7 +145,12 @@ def _on_postgresql_connect(dbapi_conn, _record) -> None:
     20,000 entries, 13 ms), where reading rows in table order until LIMIT is reached takes 2 ms, and around a
     crowded place it intersected the text index with the (latitude, longitude) index (9 ms) instead of reading
     the 1,400 services in the box (1.4 ms). At 0.02 it chooses those plans, and still the GIN index for rare
-    words (measured on 100,000 services: bench/README.md).
+    words (measured on 100,000 services: docs/team-mode.md).
+
+    synchronize_seqscans = off: with the price above, a common word is read in table order until the LIMIT; a
+    table larger than a quarter of shared_buffers is otherwise read from wherever another connection's scan
+    of it has got to, so the same search could rank a different first 100 candidates from one keystroke to
+    the next while colleagues search. Off: every read starts at the table's beginning, and results are stable.
     """
     autocommit = dbapi_conn.autocommit
     dbapi_conn.autocommit = True  # a SET inside a transaction would be undone by the pool's rollback
@@ -153,6 +158,7 @@ def _on_postgresql_connect(dbapi_conn, _record) -> None:
         with dbapi_conn.cursor() as cur:
             cur.execute("SET jit = off")
             cur.execute("SET cpu_index_tuple_cost = 0.02")
+            cur.execute("SET synchronize_seqscans = off")
     finally:
         dbapi_conn.autocommit = autocommit
 

@@ -181,5 +181,6 @@ def test_server_connections_price_index_entries_for_gin_lists():
             with d.session() as s:
                 assert s.execute(text("SHOW cpu_index_tuple_cost")).scalar() == "0.02"
                 assert s.execute(text("SHOW jit")).scalar() == "off"
+                assert s.execute(text("SHOW synchronize_seqscans")).scalar() == "off"  # stable candidate reads
         finally:
             d.close()
