@@ -99,8 +99,9 @@ class NeedModel(QAbstractListModel):
             return None
         need = self._needs[index.row()]
         count = self._counts.get(need.code)
+        amount = count_text(count, need.code in self._at_least) if count is not None else None
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{need.label}  ({count_text(count, need.code in self._at_least)})" if count is not None else need.label
+            return f"{need.label}  ({amount})" if amount is not None else need.label
         if role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Checked if need.code in self._checked else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.ForegroundRole and count == 0 and need.code not in self._checked:
@@ -109,7 +110,7 @@ class NeedModel(QAbstractListModel):
             return need.description
         if role == Qt.ItemDataRole.AccessibleTextRole:
             ticked = "ticked" if need.code in self._checked else "not ticked"
-            found = f", {count_text(count, need.code in self._at_least)} services" if count is not None else ""
+            found = f", {amount} services" if amount is not None else ""
             return f"{need.label}{found}, {ticked}"
         if role == self.CodeRole:
             return need.code

@@ -236,7 +236,7 @@ class Retriever:
         found.sort(key=lambda c: (c.rank, c.rowid))
         return (found, complete) if read_all else found
 
-    def _filter_share(self, match: fts.Match, sample: int = SAMPLE) -> float:
+    def _filter_share(self, match: fts.Match, sample: int = 1000) -> float:
         """The share of matching services that pass the SQL filters, from a sample of them."""
         if not self.has_sql_filters:
             return 1.0
@@ -302,7 +302,8 @@ class Retriever:
         # Typing on (the text so far begins with what was typed before) only narrows the matches: start from the
         # circle the last search ended with. Anything else (a new query) starts small again, and so does the
         # letter after a lone first letter: "b" is the word "b" (rare), "bl" every word beginning so (common).
-        narrows = typed.startswith(last_typed) and len(last_typed.split()[-1:][0] if last_typed.split() else "") != 1
+        last_word = (last_typed.split() or [""])[-1]
+        narrows = typed.startswith(last_typed) and len(last_word) != 1
         r = min(radius, last_r if narrows else FIRST_RING)
         cap, narrowed = POSITIONS, False
         read: dict[object, list[Candidate]] = {}  # rows of the areas already read (by fts.area_key)
@@ -355,10 +356,8 @@ class Retriever:
         total = min(n, self.count_cap) * inside / len(sample)
         return Found(found, max(int(total), len(found)), exact=False, minimum=n > self.count_cap)
 
-    def _near_match(self, groups: list[Group], mode: str, place: Place, radius: float,
-                    with_needs: bool = True) -> fts.Match:
-        return fts.Match(groups, mode, self.required(False, with_needs=with_needs), side=fts.LOCAL_SIDE,
-                         area=area_around(place, radius))
+    def _near_match(self, groups: list[Group], mode: str, place: Place, radius: float) -> fts.Match:
+        return fts.Match(groups, mode, self.required(False), side=fts.LOCAL_SIDE, area=area_around(place, radius))
 
     def _within(self, found: list[Candidate], place: Place, radius: float) -> list[Candidate]:
         kept = []

@@ -156,9 +156,9 @@ def test_a_new_query_starts_from_a_small_circle_but_typing_on_starts_from_the_la
     radii = []
     original = retrieve.Retriever._near_match
 
-    def spy(self, groups, mode, place, radius, with_needs=True):
+    def spy(self, groups, mode, place, radius):
         radii.append(radius)
-        return original(self, groups, mode, place, radius, with_needs)
+        return original(self, groups, mode, place, radius)
 
     monkeypatch.setattr(retrieve.Retriever, "_near_match", spy)
 
