@@ -29,9 +29,10 @@ from sqlalchemy import Date, DateTime, delete, func, select
 from sqlalchemy.orm import Session
 
 from ketdir.interop import tracking
-from ketdir.interop.bulk import BulkWriter, SearchIndexBulkMode, SecondaryIndexesDeferred
+from ketdir.interop.bulk import BulkWriter, SecondaryIndexesDeferred
 from ketdir.interop.dataset import LABELS, LOCAL_ONLY, MODELS, TABLE_ORDER, Dataset, ImportBlocked
 from ketdir.interop.validate import validate
+from ketdir.store import fts
 from ketdir.store.engine import get_meta, set_meta
 from ketdir.store.index import GENERATION_KEY, refresh, refresh_all
 from ketdir.store.models import (
@@ -774,7 +775,7 @@ def apply_import(session: Session, dataset: Dataset, plan: ImportPlan | None = N
             if len(affected) >= BULK_INDEX_MIN and len(affected) >= total * 0.5:
                 # Most of the directory changed: rebuild every search row (in the order search expects)
                 # with the full-text triggers lifted, then the full-text index in one pass.
-                with SearchIndexBulkMode(session.connection()):
+                with fts.SearchIndexBulkMode(session.connection()):
                     refreshed = refresh_all(session)
                     stepper.phase(0.9, "Rebuilding the full-text index")
             else:

@@ -56,6 +56,11 @@ def test_previous_schema_is_backed_up_and_upgraded_on_open(db_url, tmp_path, mon
     else:
         backups = list((tmp_path / "backups").glob("*.schema1-backup-*.dump"))
     assert len(backups) == 1 and backups[0].stat().st_size > 0
+    if d.is_sqlite:  # the upgrade rewrote the search rows with the full-text triggers lifted: they are back
+        with sqlite3.connect(tmp_path / "directory.db") as conn:
+            triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+            assert {"search_doc_ai", "search_doc_ad", "search_doc_au"} <= triggers
+            assert conn.execute("SELECT ndoc FROM ketdir_vocab WHERE word = 'ketamine'").fetchone() == (1,)
     if d.is_sqlite:  # the backup is the old database, untouched
         with sqlite3.connect(backups[0]) as conn:
             assert conn.execute("SELECT value FROM ketdir_meta WHERE key='schema_version'").fetchone() == ("1",)
