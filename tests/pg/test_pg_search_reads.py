@@ -174,6 +174,16 @@ def test_a_new_query_starts_from_a_small_circle_but_typing_on_starts_from_the_la
     assert first_circle("dr") == retrieve.FIRST_RING  # after a lone letter (the word "d"), small again
 
 
+def test_random_page_cost_is_set_only_where_the_server_left_the_default():
+    from ketdir.store.engine import pg_session_settings
+
+    assert "SET random_page_cost = 1.1" in pg_session_settings({"random_page_cost": "default"})
+    assert "SET random_page_cost = 1.1" in pg_session_settings({})
+    for configured in ("configuration file", "database", "user"):  # the server's team chose: theirs stands
+        assert not any("random_page_cost" in s for s in pg_session_settings({"random_page_cost": configured}))
+    assert "SET jit = off" in pg_session_settings({"random_page_cost": "configuration file"})
+
+
 def test_server_connections_price_index_entries_for_gin_lists():
     with backends.pg_database() as url:
         d = open_directory(url, create=True)
@@ -182,5 +192,15 @@ def test_server_connections_price_index_entries_for_gin_lists():
                 assert s.execute(text("SHOW cpu_index_tuple_cost")).scalar() == "0.02"
                 assert s.execute(text("SHOW jit")).scalar() == "off"
                 assert s.execute(text("SHOW synchronize_seqscans")).scalar() == "off"  # stable candidate reads
+                # the test server's configuration sets random_page_cost: a database-level choice stands too
+                s.execute(text(f'ALTER DATABASE "{d.engine.url.database}" SET random_page_cost = 3'))
+                s.commit()
+        finally:
+            d.close()
+        d = open_directory(url)
+        try:
+            with d.session() as s:
+                assert s.execute(text("SHOW random_page_cost")).scalar() == "3"
+                assert s.execute(text("SHOW cpu_index_tuple_cost")).scalar() == "0.02"
         finally:
             d.close()
