@@ -49,7 +49,7 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
 
     def expand(groups: list) -> list:
         if id(groups) not in expanded:
-            expanded[id(groups)] = fts.expand_prefixes(session.connection(), groups)
+            expanded[id(groups)] = fts.expand_prefixes(session.connection(), groups, cache.words_beginning)
         return expanded[id(groups)]
 
     def run(groups: list, mode: str) -> tuple[Found, Found]:

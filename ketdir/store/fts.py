@@ -269,9 +269,10 @@ def _words_beginning(conn, prefix: str, n: int) -> list[str]:
     ).scalars().all()
 
 
-def expand_prefixes(conn, groups: Sequence[Alternatives]) -> list:
+def expand_prefixes(conn, groups: Sequence[Alternatives], known: dict | None = None) -> list:
     """The groups with each long prefix replaced by the whole words it begins; unchanged when the prefix begins
-    too many words, or when the word list does not know it."""
+    too many words, or when the word list does not know it. known: the words of prefixes looked up before (the
+    caller keeps it while the word list is unchanged: one statement less per keystroke)."""
     if conn.dialect.name not in ("sqlite", "postgresql"):
         return list(groups)
     shortest = INDEXED_PREFIX + 1 if conn.dialect.name == "sqlite" else PG_SHORTEST_LOOKED_UP
@@ -284,7 +285,13 @@ def expand_prefixes(conn, groups: Sequence[Alternatives]) -> list:
         phrases, prefixes = list(group.phrases), [p for p in group.prefixes if len(p) < shortest]
         begun = list(getattr(group, "begun", []))
         for prefix in long:
-            found = _words_beginning(conn, prefix, MAX_EXPANSION + 1)
+            found = known.get(prefix) if known is not None else None
+            if found is None:
+                found = _words_beginning(conn, prefix, MAX_EXPANSION + 1)
+                if known is not None:
+                    if len(known) > 5000:
+                        known.clear()
+                    known[prefix] = found
             if found and len(found) <= MAX_EXPANSION:
                 phrases += [(w,) for w in found if (w,) not in phrases]
                 begun.append(prefix)  # ranking still sees a word start ("alcoho" in "alcoholics")

@@ -130,6 +130,7 @@ def test_the_search_repeated_when_typing_pauses_reads_nothing_twice(both):
         assert [h.name for h in again.local] == [h.name for h in first.local]
         reads = [s for s in sent if "FROM ketdir_search_doc d" in s and "LIMIT" in s and "service_id" not in s]
         assert reads == []  # every candidate read was remembered
+        assert not [s for s in sent if "ketdir_vocab" in s]  # and the words "urology" begins
 
 
 def test_remembered_reads_are_forgotten_when_the_directory_changes(tmp_path):
