@@ -179,6 +179,10 @@ class NeedList(QWidget):
         self.view.setAccessibleName("Need types")
         self.view.setAccessibleDescription("Tick need types to show services that help with them. Space ticks.")
         self.view.setUniformItemSizes(True)
+        # Wide enough for the longest need type with the longest count beside it: no count cut off with "…".
+        metrics = self.view.fontMetrics()
+        widest = max((metrics.horizontalAdvance(f"{n.label}  (2,000+)") for n in needs), default=0)
+        self.view.setMinimumWidth(widest + 40)  # and the check box, the margins and a scroll bar
         self.view.setSizeAdjustPolicy(QListView.SizeAdjustPolicy.AdjustToContents)
         self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         title.setBuddy(self.view)

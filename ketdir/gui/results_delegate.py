@@ -136,7 +136,14 @@ class ResultsDelegate(QStyledItemDelegate):
             needed = fm_small.horizontalAdvance(label) + 16
             room = inner.right() - x - pad // 2
             if needed > room:
-                if fm_small.horizontalAdvance(more) + 16 <= room:
+                rest = f"+{remaining - 1}" if remaining > 1 else ""
+                rest_w = fm_small.horizontalAdvance(rest) + 16 + pad // 2 if rest else 0
+                if i == 0 and room - rest_w >= 80:  # the first need type shortened, rather than a bare "+1"
+                    short = fm_small.elidedText(label, Qt.TextElideMode.ElideRight, room - rest_w - 16)
+                    x = self._pill(painter, x + pad // 2, y, inner.right(), pill_h, short, c.tag_fg, c.tag_bg)
+                    if rest:
+                        self._pill(painter, x + pad // 2, y, inner.right(), pill_h, rest, c.tag_fg, c.tag_bg)
+                elif fm_small.horizontalAdvance(more) + 16 <= room:
                     self._pill(painter, x + pad // 2, y, inner.right(), pill_h, more, c.tag_fg, c.tag_bg)
                 break
             x = self._pill(painter, x + pad // 2, y, inner.right(), pill_h, label, c.tag_fg, c.tag_bg)

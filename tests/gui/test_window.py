@@ -316,3 +316,15 @@ def test_total_near_a_place_is_counted_when_typing_pauses(qtbot, make_window, tm
     assert headers(window)[0].startswith("60 services near") and "showing the nearest 50" in headers(window)[0]
     assert len(names(window)) == 50
     directory.close()
+
+
+def test_need_type_counts_are_never_cut_off(qtbot, window):
+    """The longest need type with the longest count ("2,000+") fits in the list beside its check box."""
+    model, view = window.need_list.model, window.need_list.view
+    model.set_counts({need.code: 2001 for need in window.needs.all})
+    metrics = view.fontMetrics()
+    indicator = view.style().pixelMetric(view.style().PixelMetric.PM_IndicatorWidth)
+    for row in range(model.rowCount()):
+        text = model.index(row).data()
+        assert text.endswith("(2,000+)")
+        assert metrics.horizontalAdvance(text) + indicator + 8 <= view.viewport().width(), text
