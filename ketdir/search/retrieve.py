@@ -105,14 +105,17 @@ class Retriever:
         self.reads = reads if reads is not None else RecentReads()
 
     def rows(self, statement: str, params: dict) -> list[tuple]:
-        """The rows of a candidate read, remembered for the next few searches of the same index generation (the
-        caller's cache.reads): the search the window repeats when typing pauses, for the counts, reads the same
-        rows again. A read is a few milliseconds on PostgreSQL (tens under load); remembering costs little."""
+        """The rows of a candidate read. On PostgreSQL they are remembered for the next few searches of the same
+        index generation (the caller's cache.reads): the search the window repeats when typing pauses, for the
+        counts, reads the same rows again, and a read there costs milliseconds (tens under load). SQLite reads
+        them again in a fraction of a millisecond: not worth keeping them."""
+        if self.counts_by_index:
+            return self.session.execute(sql(statement), params).all()
         key = (statement, self.filters.state,
                tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())))
         found = self.reads.get(key)
         if found is None:
-            found = self.session.execute(sql(statement), params).all()
+            found = [tuple(row) for row in self.session.execute(sql(statement), params)]
             self.reads.put(key, found)
         return found
 
