@@ -36,7 +36,6 @@ NARROW = 0.5  # a circle whose cells hold too many matches is narrowed by at lea
 MAX_READ = 4 * POSITIONS  # rows read at most for one circle
 SAMPLE = 400  # rows read to estimate how many of the matches around a place are within the radius
 NEED_SAMPLE = SAMPLE  # PostgreSQL: matching services read at most for the need-type counts (each a row visit)
-RARE = 20  # PostgreSQL: need types with fewer among NEED_SAMPLE matches are counted again, on their own
 NEED_READS = 3  # PostgreSQL: reads at most for the need-type counts
 MAX_STEPS = 8  # circles tried around a place
 WHOLE_UK = 600.0  # miles: a radius this wide needs no grid cells
@@ -400,13 +399,14 @@ class Retriever:
                              radius: float | None) -> tuple[dict[str, int], frozenset[str]]:
         """PostgreSQL, where a count visits every row it counts (eleven need types' counts of a common word
         took 50-110 ms): read the need types of up to NEED_SAMPLE matching services in one statement. Fewer
-        than that: the counts are exact. More: a need type with at least RARE of them counts "at least" that
-        many; the rarer ones are read again, together, from the services that have any of them (exact unless
-        they too are more than NEED_SAMPLE: then the same again, NEED_READS reads at most)."""
+        than that: the counts are exact. More: a need type found in the sample counts "at least" that many
+        (so the counts shown keep the proportions of the sample); the need types it did not find are read
+        again, together, from the services that have any of them, so that a "0" is always exact (and so is a
+        small count, unless those too are more than NEED_SAMPLE: then the same again, NEED_READS reads at most)."""
         needs = need_types().all
 
         def read(match: fts.Match) -> tuple[list[Candidate], bool]:
-            # The same read as the sample that estimates the total near a place (shared through self.rows).
+            # First the same read as the sample that estimates the total (shared through self.rows).
             rows = self.positions(match, NEED_SAMPLE + 1)
             more = len(rows) > NEED_SAMPLE
             rows = [c for c in rows[:NEED_SAMPLE] if c.passes]
@@ -420,10 +420,10 @@ class Retriever:
             counts.update(self._tally(found, pending))
             if not more:  # all of them were read: exact
                 return counts, frozenset(at_least)
-            common = [need for need in pending if counts[need.code] >= RARE]
-            at_least |= {need.code for need in common}
-            pending = [need for need in pending if counts[need.code] < RARE]
-            if not pending or not common:
+            seen = [need for need in pending if counts[need.code]]
+            at_least |= {need.code for need in seen}
+            pending = [need for need in pending if not counts[need.code]]
+            if not pending or not seen:
                 break
             match = replace(base, required=[*base.required, tag_group(*(n.token for n in pending))])
         at_least |= {need.code for need in pending}  # still more than could be read: at least these
