@@ -51,7 +51,7 @@ class IndexCache:
     rings: dict = field(default_factory=dict)  # last circle searched around a place (see Retriever.near)
     # Rows of the last few candidate reads (see Retriever.rows): when typing pauses, the window asks the same
     # search again with the counts, which repeats the last keystroke's reads. Valid for this generation only.
-    reads: "RecentReads" = field(default_factory=lambda: RecentReads())
+    reads: RecentReads = field(default_factory=RecentReads)
     words_beginning: dict = field(default_factory=dict)  # typed prefix -> the index words it begins (fts)
 
     def hours(self, pattern_id: int | None) -> hours_mod.Hours | None:

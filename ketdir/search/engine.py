@@ -122,7 +122,6 @@ def _filters(query: Query, cache: IndexCache, at: dt.datetime, conn) -> Filters:
     """Conditions that tags cannot express (age, language, open now) as SQL on ketdir_search_doc d."""
     where: list[str] = []
     params: dict = {}
-    state = None
     if query.age is not None:
         where.append("(d.minimum_age IS NULL OR d.minimum_age <= :age) AND (d.maximum_age IS NULL OR d.maximum_age >= :age)")
         params["age"] = query.age
@@ -131,12 +130,12 @@ def _filters(query: Query, cache: IndexCache, at: dt.datetime, conn) -> Filters:
         params["lang"] = f"% {query.language.lower().strip()} %"
     if query.open_now:
         minute = at.replace(second=0, microsecond=0)
-        state = (cache.generation, minute)
-        condition, more = fts.id_set(conn, "hours_pattern_id", state, cache.open_pattern_ids(at) or [-1])
+        condition, more = fts.id_set(conn, "hours_pattern_id", (cache.generation, minute),
+                                     cache.open_pattern_ids(at) or [-1])
         where.append(condition)
         params.update(more)
     return Filters(" AND ".join(where) or "1=1", params, frozenset(query.needs), query.free_only,
-                   with_total=query.with_total, state=state)
+                   with_total=query.with_total)
 
 
 def _with_spelling(session: Session, cache: IndexCache, plan: TextPlan, query: Query) -> TextPlan | None:

@@ -71,9 +71,6 @@ class Filters:
     # Count (or estimate) every match when more match than are listed. False (while typing): near a place, and on
     # PostgreSQL everywhere, the total is "at least" the services listed; the count comes when typing pauses.
     with_total: bool = True
-    # What besides the SQL and its parameters decides which rows pass (the minute of "open now", whose set may
-    # live in a temporary table: fts.id_set); part of the key of remembered reads (Retriever.rows).
-    state: object = None
 
 
 def tag_group(*words: str) -> Group:
@@ -110,8 +107,8 @@ class Retriever:
         them again in a fraction of a millisecond: not worth keeping them."""
         if self.counts_by_index:
             return self.session.execute(sql(statement), params).all()
-        key = (statement, self.filters.state,
-               tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())))
+        # The parameters hold everything that decides the rows (on PostgreSQL "open now" is a bit string).
+        key = (statement, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())))
         found = self.reads.get(key)
         if found is None:
             found = [tuple(row) for row in self.session.execute(sql(statement), params)]
@@ -181,13 +178,13 @@ class Retriever:
         """Best text matches anywhere (no place), most relevant first."""
         match = fts.Match(groups, mode, self.required(national), side=self.side(national))
         if national:  # a short group beside the results: its best lines, no count needed
-            found = self._best(match, groups, limit, candidates=NATIONAL_CANDIDATES * limit)
+            found, _ = self._best(match, groups, limit, candidates=NATIONAL_CANDIDATES * limit)
             return Found(found, len(found), exact=len(found) < NATIONAL_CANDIDATES * limit)
         if not self.filters.with_total and not self.counts_by_index:
             # PostgreSQL while typing: a count visits every row it counts, after the index listed every match
             # (10-15 ms for a common two-letter prefix), so read the best candidates only; when even the weaker
             # matches are fewer than CANDIDATES, those read are all of them.
-            found, complete = self._best(match, groups, limit, read_all=True)
+            found, complete = self._best(match, groups, limit)
             return Found(found, len(found), exact=complete, minimum=not complete)
         if not self.counts_by_index:
             return self._ranked_from_sample(match, groups, limit)
@@ -202,7 +199,7 @@ class Retriever:
         if total is not None and total <= CANDIDATES:  # few: rank them all
             found = sorted(self.fetch(match, CANDIDATES), key=lambda c: (c.rank, c.rowid))
         else:
-            found = self._best(match, groups, limit)
+            found, _ = self._best(match, groups, limit)
         if total is None:
             share = self._filter_share(match)
             return Found(found, max(len(found), int(min(unfiltered, self.count_cap) * share)), exact=False,
@@ -218,15 +215,15 @@ class Retriever:
         if len(sample) <= SAMPLE:
             if passing <= CANDIDATES:  # few: rank them all
                 return Found(sorted(self.fetch(match, CANDIDATES), key=lambda c: (c.rank, c.rowid)), passing)
-            return Found(self._best(match, groups, limit), passing)
-        found = self._best(match, groups, limit)
+            return Found(self._best(match, groups, limit)[0], passing)
+        found, _ = self._best(match, groups, limit)
         return Found(found, max(len(found), PG_COUNT_CAP * passing // len(sample)), exact=False, minimum=True)
 
-    def _best(self, match: fts.Match, groups: list[Group], limit: int, candidates: int = CANDIDATES,
-              read_all: bool = False):
+    def _best(self, match: fts.Match, groups: list[Group], limit: int,
+              candidates: int = CANDIDATES) -> tuple[list[Candidate], bool]:
         """The best of many matches: those with the typed words in a strong column (name, organisation, need
         type) first, filled up with the others when there are fewer than `limit`; most relevant first.
-        read_all: also say whether these are all the matches: (candidates, complete)."""
+        Returns (candidates, complete): complete when these are all the matches."""
         strong = replace(match, columns=fts.STRONG_COLUMNS) if groups else match
         found = self.fetch(strong, candidates)
         complete = strong is match and len(found) < candidates
@@ -236,7 +233,7 @@ class Retriever:
             seen = {c.rowid for c in found}
             found += [c for c in everything if c.rowid not in seen]
         found.sort(key=lambda c: (c.rank, c.rowid))
-        return (found, complete) if read_all else found
+        return found, complete
 
     def _filter_share(self, match: fts.Match, sample: int = 1000) -> float:
         """The share of matching services that pass the SQL filters, from a sample of them."""
