@@ -31,3 +31,23 @@ def pg_url():
     """A fresh database on the PostgreSQL test server (PostgreSQL-only tests)."""
     with backends.pg_database() as url:
         yield url
+
+
+# ---------------------------------------------------------------- a bug in a worker thread fails the test
+@pytest.fixture(autouse=True)
+def fail_on_worker_bugs():
+    """Every window job runs through ketdir.gui.workers, which reports exceptions that are not a
+    KetdirProblem (bugs) to its hooks instead of crashing: here they fail the test that caused them.
+    (pytest-qt already fails a test on an exception raised in a slot on the UI thread.)"""
+    from ketdir.gui.workers import add_unexpected_error_hook, remove_unexpected_error_hook
+
+    bugs: list[str] = []
+
+    def hook(_exc, text):
+        bugs.append(text)
+
+    add_unexpected_error_hook(hook)
+    yield bugs
+    remove_unexpected_error_hook(hook)
+    if bugs:
+        pytest.fail("a worker thread raised:\n" + "\n".join(bugs), pytrace=False)

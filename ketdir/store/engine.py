@@ -19,9 +19,9 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, NoSuchM
 from sqlalchemy.orm import Session, sessionmaker
 
 from ketdir.paths import bundled_db
+from ketdir.problems import Unavailable, is_locked, is_read_only
 from ketdir.store import fts
 from ketdir.store.models import Base, DatasetMeta
-import ketdir.team.models  # noqa: F401  (team tables belong to the same schema)
 
 SCHEMA_VERSION = 5  # = the Alembic head revision ("0005"); see ketdir/store/migrations
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -29,7 +29,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024  # larger files are not scanned on open (it would take seconds)
 
 
-class DatabaseProblem(Exception):
+class DatabaseProblem(Unavailable):
     """A database that cannot be used, with a message for people."""
 
 
@@ -83,7 +83,7 @@ def display_url(url: str) -> str:
     path = _sqlite_path(url)
     if path is not None:
         return str(path)
-    from ketdir.team.credentials import display_url as masked
+    from ketdir.store.credentials import display_url as masked
 
     return masked(url)
 
@@ -106,7 +106,7 @@ def make_engine(url: str, *, read_only: bool = False, pool_size: int | None = No
             parsed = parsed.set(drivername="postgresql+psycopg")
         connect_args.update(connect_timeout=int(os.environ.get("KETDIR_CONNECT_TIMEOUT", "5")), application_name="ketdir")
         if not parsed.password:
-            from ketdir.team.credentials import CredentialProblem, lookup_password
+            from ketdir.store.credentials import CredentialProblem, lookup_password
 
             try:
                 password = lookup_password(parsed)
@@ -203,10 +203,17 @@ def _check_sqlite_file(path: Path, create: bool) -> None:
         )
 
 
-def _translate(exc: Exception, url: str) -> DatabaseProblem:
+def database_problem(exc: Exception, url: str) -> DatabaseProblem:
+    """The message for people about a database error (opening, reading or writing): the one place that reads
+    the driver's text."""
     detail = str(getattr(exc, "orig", exc))
     where = _sqlite_path(url) or _server_where(url)
-    if "locked" in detail or "busy" in detail:
+    if is_read_only(exc):
+        return DatabaseProblem(
+            f"The database {where} is read-only here, so nothing could be saved (nothing was changed). Check the "
+            "file's permissions or that the disk is writable, or open a copy you can write to."
+        )
+    if is_locked(exc):
         return DatabaseProblem(
             f"The database {where} is locked by another program (perhaps another ketdir window or an import). "
             "Close the other program, or wait a moment, then try again. Nothing was changed."
@@ -307,7 +314,7 @@ def open_directory(db: str | os.PathLike | None = None, *, create: bool = False)
         raise
     except (OperationalError, DatabaseError, InterfaceError, sqlite3.DatabaseError) as exc:
         engine.dispose()
-        raise _translate(exc, url) from exc
+        raise database_problem(exc, url) from exc
 
     if version is None:
         if tables and not create:
@@ -323,7 +330,7 @@ def open_directory(db: str | os.PathLike | None = None, *, create: bool = False)
             _create_schema(engine)
         except (OperationalError, DatabaseError) as exc:
             engine.dispose()
-            raise _translate(exc, url) from exc
+            raise database_problem(exc, url) from exc
     elif version > SCHEMA_VERSION:
         engine.dispose()
         raise DatabaseProblem(
@@ -342,7 +349,7 @@ def open_directory(db: str | os.PathLike | None = None, *, create: bool = False)
                 conn.exec_driver_sql("PRAGMA journal_mode = WAL")
         except OperationalError as exc:
             engine.dispose()
-            raise _translate(exc, url) from exc
+            raise database_problem(exc, url) from exc
     return Directory(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False), url=url)
 
 
@@ -442,7 +449,7 @@ def backup_postgres(url: str, version: int) -> Path:
 
 
 def _saved_password(u) -> str | None:
-    from ketdir.team.credentials import CredentialProblem, lookup_password
+    from ketdir.store.credentials import CredentialProblem, lookup_password
 
     try:
         return lookup_password(u)

@@ -39,7 +39,6 @@ from sqlalchemy.orm import Session
 from ketdir.store.engine import SCHEMA_VERSION, Directory, set_meta
 from ketdir.store.index import refresh_all
 from ketdir.store.models import Base, DatasetMeta
-import ketdir.team.models  # noqa: F401
 
 FORMAT = "ketdir-bundle"
 FORMAT_VERSION = 1

@@ -1,4 +1,4 @@
-"""`ketdir verify / retire / history` (registered through ketdir.editing.commands)."""
+"""`ketdir verify / retire / history` (registered through ketdir.cli.editing)."""
 from __future__ import annotations
 
 import argparse
@@ -11,17 +11,14 @@ import ketdir.cli as cli
 
 
 @pytest.fixture
-def run(directory_db, monkeypatch):
+def run(directory_db):
     """`ketdir --db <the editing test directory> ...`, on each backend (directory_db: conftest.py)."""
-    modules = cli.COMMAND_MODULES
-    if "ketdir.editing.commands" not in modules:  # until the lead lists it in ketdir.cli
-        monkeypatch.setattr(cli, "COMMAND_MODULES", modules + ("ketdir.editing.commands",))
     return lambda *args: cli.main(["--db", str(directory_db), *args])
 
 
 def test_register_adds_the_commands():
     sub = argparse.ArgumentParser().add_subparsers()
-    importlib.import_module("ketdir.editing.commands").register(sub)
+    importlib.import_module("ketdir.cli.editing").register(sub)
     assert {"verify", "retire", "history"} <= set(sub.choices)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from ketdir.cli import main
 from ketdir.store.engine import SCHEMA_VERSION, DatabaseProblem, get_meta, open_directory
-from ketdir.team.credentials import display_url, lookup_password, save_password, without_password
+from ketdir.store.credentials import display_url, lookup_password, save_password, without_password
 from tests import backends
 
 

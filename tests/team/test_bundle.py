@@ -11,7 +11,7 @@ from ketdir.search import Query, search
 from ketdir.store.engine import open_directory
 from ketdir.store.models import ReferralLog, ReferralNeed, ReferralService, Service
 from ketdir.team.bundle import BundleProblem, export_bundle, import_bundle, read_bundle
-from ketdir.team.models import LogImport
+from ketdir.store.models import LogImport
 from tests.factories import build, record
 from tests import backends
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from alembic import context
 
 from ketdir.store.models import Base
-import ketdir.team.models  # noqa: F401  (registers team tables)
 
 from ketdir.store.migrations.env_filter import include_object
 

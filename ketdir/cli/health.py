@@ -32,7 +32,7 @@ def register(subparsers) -> None:
 
 
 def _today(value: str | None) -> dt.date:
-    from ketdir.cli import UsageProblem
+    from ketdir.problems import BadInput as UsageProblem
 
     if not value:
         return dt.date.today()
@@ -43,7 +43,7 @@ def _today(value: str | None) -> dt.date:
 
 
 def run_check_command(args: argparse.Namespace) -> int:
-    from ketdir.cli import UsageProblem
+    from ketdir.problems import BadInput as UsageProblem
     from ketdir.health.output import report_summary, report_table, write_csv
     from ketdir.health.run import normalise_checks, run_checks
     from ketdir.store.engine import open_directory

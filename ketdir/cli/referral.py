@@ -22,7 +22,7 @@ def register(subparsers) -> None:
 
 
 def _date(value: str | None, flag: str) -> dt.date | None:
-    from ketdir.cli import UsageProblem
+    from ketdir.problems import BadInput as UsageProblem
 
     if value is None:
         return None
@@ -33,7 +33,7 @@ def _date(value: str | None, flag: str) -> dt.date | None:
 
 
 def _period(args) -> tuple[dt.date | None, dt.date | None]:
-    from ketdir.cli import UsageProblem
+    from ketdir.problems import BadInput as UsageProblem
 
     start, end = _date(args.start, "--from"), _date(args.end, "--to")
     if start and end and start > end:
@@ -42,7 +42,7 @@ def _period(args) -> tuple[dt.date | None, dt.date | None]:
 
 
 def _stats(args) -> int:
-    from ketdir.cli import UsageProblem
+    from ketdir.problems import BadInput as UsageProblem
     from ketdir.referral.stats import GROUPINGS, referral_stats, stats_as_text, write_csv
     from ketdir.store.engine import open_directory
 

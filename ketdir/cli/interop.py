@@ -65,7 +65,7 @@ def import_command(args) -> int:
 
 
 def _import(args) -> int:
-    from ketdir.cli import UsageProblem
+    from ketdir.problems import BadInput as UsageProblem
     from ketdir.interop.apply import apply_import, plan_import, plural
     from ketdir.interop.dataset import LABELS
     from ketdir.interop.load import read_any
@@ -145,14 +145,14 @@ def _no_directory_yet(url: str) -> bool:
     from sqlalchemy import inspect
     from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
 
-    from ketdir.store.engine import _translate, make_engine
+    from ketdir.store.engine import database_problem, make_engine
 
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
             return not inspect(conn).get_table_names()
     except (OperationalError, DatabaseError, InterfaceError) as exc:
-        raise _translate(exc, url) from exc  # unreachable, wrong password...: the same message as opening
+        raise database_problem(exc, url) from exc  # unreachable, wrong password...: the same message as opening
     finally:
         engine.dispose()
 

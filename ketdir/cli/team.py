@@ -102,7 +102,7 @@ def _log_export(args) -> int:
 def merge_log(session, text: str, origin: str | None = None):
     """Merge one log (CSV text from `log export`) idempotently; returns (ImportReport, merged_before or None)."""
     from ketdir.referral.log import import_csv
-    from ketdir.team.models import LogImport
+    from ketdir.store.models import LogImport
 
     report = import_csv(session, text)
     ids = sorted(line.split(",", 1)[0] for line in text.splitlines()[1:] if line.strip())
@@ -116,7 +116,7 @@ def merge_log(session, text: str, origin: str | None = None):
 
 
 def _log_merge(args) -> int:
-    from ketdir.cli import UsageProblem
+    from ketdir.problems import BadInput as UsageProblem
     from ketdir.referral.log import ReferralError
 
     texts = []
@@ -150,9 +150,9 @@ def _login(args) -> int:
 
     from sqlalchemy.engine import make_url
 
-    from ketdir.cli import UsageProblem
-    from ketdir.store.engine import make_engine, resolve_url, _translate
-    from ketdir.team.credentials import CredentialProblem, display_url, save_password, without_password
+    from ketdir.problems import BadInput as UsageProblem
+    from ketdir.store.engine import make_engine, resolve_url, database_problem
+    from ketdir.store.credentials import CredentialProblem, display_url, save_password, without_password
 
     url = resolve_url(args.db)
     if url.startswith("sqlite"):
@@ -167,7 +167,7 @@ def _login(args) -> int:
         with engine.connect():
             pass
     except Exception as exc:  # noqa: BLE001  (shown as a DatabaseProblem message, password masked)
-        problem = _translate(exc, trial)
+        problem = database_problem(exc, trial)
         print(f"ketdir: {problem} Nothing was saved.", file=sys.stderr)
         return 1
     finally:
@@ -185,7 +185,7 @@ def _login(args) -> int:
 def _db_upgrade(args) -> int:
     from sqlalchemy.exc import DBAPIError
 
-    from ketdir.store.engine import (SCHEMA_VERSION, _translate, display_url, make_engine, read_schema_version,
+    from ketdir.store.engine import (SCHEMA_VERSION, database_problem, display_url, make_engine, read_schema_version,
                                      resolve_url, upgrade)
 
     url = resolve_url(args.db)
@@ -194,7 +194,7 @@ def _db_upgrade(args) -> int:
         try:
             version = read_schema_version(engine)
         except DBAPIError as exc:
-            raise _translate(exc, url) from exc
+            raise database_problem(exc, url) from exc
         if version is None:
             print(f"ketdir: {display_url(url)} is not a ketdir database.", file=sys.stderr)
             return 1

@@ -34,7 +34,7 @@ def register(subparsers) -> None:
 
 
 def _editor(args) -> str:
-    from ketdir.cli import UsageProblem
+    from ketdir.problems import BadInput as UsageProblem
 
     editor = (args.editor or os.environ.get("KETDIR_EDITOR") or "").strip()
     if not editor:
@@ -67,7 +67,7 @@ def _name(session, service_id: str) -> str:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from ketdir.cli import UsageProblem
+    from ketdir.problems import BadInput as UsageProblem
     from ketdir.editing.service import mark_verified
 
     editor = _editor(args)
