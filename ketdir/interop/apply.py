@@ -28,7 +28,6 @@ from typing import Any, Callable, Iterable
 from sqlalchemy import Date, DateTime, delete, func, select
 from sqlalchemy.orm import Session
 
-from ketdir.interop import tracking
 from ketdir.interop.bulk import BulkWriter, SecondaryIndexesDeferred
 from ketdir.interop.dataset import LABELS, LOCAL_ONLY, MODELS, TABLE_ORDER, Dataset, ImportBlocked
 from ketdir.interop.validate import validate
@@ -39,6 +38,8 @@ from ketdir.store.models import (
     ChangeHistory,
     Contact,
     DatasetMeta,
+    ImportedService,
+    ImportSource,
     Language,
     Location,
     Phone,
@@ -398,13 +399,11 @@ def _analyse(session: Session, dataset: Dataset, overwrite: bool) -> _Analysis:
 
     # What this source imported before.
     tracked: dict[str, tuple[int, str, dt.datetime]] = {}
-    if tracking.has_tracking(session):
-        for sid, version, digest, at in session.execute(
-            select(tracking.ImportedService.service_id, tracking.ImportedService.version,
-                   tracking.ImportedService.content_hash, tracking.ImportedService.imported_at)
-            .where(tracking.ImportedService.source == dataset.source)
-        ):
-            tracked[sid] = (version, digest, at)
+    for sid, version, digest, at in session.execute(
+        select(ImportedService.service_id, ImportedService.version, ImportedService.content_hash,
+               ImportedService.imported_at).where(ImportedService.source == dataset.source)
+    ):
+        tracked[sid] = (version, digest, at)
 
     # The directory's side: every row the incoming owners have, and rows sharing incoming ids.
     loader = _Loader(session)
@@ -736,10 +735,9 @@ def _bigger_cache(session: Session) -> None:
 
 
 def _begin_write(session: Session) -> None:
-    """Open the write transaction for real before any DDL (SQLite's driver would otherwise commit a
-    CREATE TABLE on its own), then make sure the tracking tables exist."""
+    """Open the write transaction for real before any DDL (SQLite's driver would otherwise run the DROP and
+    CREATE INDEX of a bulk insert outside it, committed on their own)."""
     session.execute(delete(DatasetMeta).where(DatasetMeta.key == "import: no such key"))
-    tracking.ensure_tracking(session)
 
 
 def apply_import(session: Session, dataset: Dataset, plan: ImportPlan | None = None, *,
@@ -785,7 +783,7 @@ def apply_import(session: Session, dataset: Dataset, plan: ImportPlan | None = N
         set_meta(session, "source", dataset.source)
         set_meta(session, "imported_at", now.isoformat(timespec="seconds"))
         set_meta(session, "content_hash", dataset.content_hash)
-        session.merge(tracking.ImportSource(name=dataset.source, imported_at=now, content_hash=dataset.content_hash,
+        session.merge(ImportSource(name=dataset.source, imported_at=now, content_hash=dataset.content_hash,
                                             format=dataset.format, path=dataset.path,
                                             services=len(analysis.incoming.get("service", {}))))
         session.flush()
@@ -883,10 +881,9 @@ def _write(session: Session, dataset: Dataset, a: _Analysis, progress, cancel, e
             deleted[table] += writer.delete(MODELS[table].__table__, sorted(ids))
     if removed_services:
         deleted["service"] += writer.delete(MODELS["service"].__table__, sorted(removed_services))
-        if tracking.has_tracking(session):
-            session.execute(delete(tracking.ImportedService).where(
-                tracking.ImportedService.source == dataset.source,
-                tracking.ImportedService.service_id.in_(sorted(removed_services))))
+        session.execute(delete(ImportedService).where(
+            ImportedService.source == dataset.source,
+            ImportedService.service_id.in_(sorted(removed_services))))
     big = [t for t, rows in inserts.items() if len(rows) >= BULK_INDEX_MIN] if a.all_new else []
     with SecondaryIndexesDeferred(writer.conn, big):
         for table in TABLE_ORDER:
@@ -930,12 +927,12 @@ def _write(session: Session, dataset: Dataset, a: _Analysis, progress, cancel, e
             track_rows.append({"source": dataset.source, "service_id": sid, "version": version,
                                "content_hash": a.service_hash.get(sid, ""), "imported_at": now})
     if track_rows:
-        table = tracking.ImportedService.__table__
+        table = ImportedService.__table__
         if a.tracked:
             for chunk in _chunks([r["service_id"] for r in track_rows]):
-                session.execute(delete(tracking.ImportedService).where(
-                    tracking.ImportedService.source == dataset.source,
-                    tracking.ImportedService.service_id.in_(chunk)))
+                session.execute(delete(ImportedService).where(
+                    ImportedService.source == dataset.source,
+                    ImportedService.service_id.in_(chunk)))
         writer.insert(table, track_rows)
     # Change history: one line per service the import created, changed or removed.
     who = editor or f"import: {dataset.source}"[:200]

@@ -23,7 +23,7 @@ from ketdir.problems import Unavailable, is_locked, is_read_only
 from ketdir.store import fts
 from ketdir.store.models import Base, DatasetMeta
 
-SCHEMA_VERSION = 5  # = the Alembic head revision ("0005"); see ketdir/store/migrations
+SCHEMA_VERSION = 6  # = the Alembic head revision ("0006"); see ketdir/store/migrations
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024  # larger files are not scanned on open (it would take seconds)

@@ -427,3 +427,29 @@ class LogImport(Base):
     origin: Mapped[str | None] = mapped_column(Text)  # the laptop's name for itself, if it gave one
     referrals: Mapped[int] = mapped_column(Integer, default=0)  # referrals in the log
     added: Mapped[int] = mapped_column(Integer, default=0)  # of which were new here
+
+
+class ImportSource(Base):
+    """One import source (a feed, a spreadsheet): when it was last imported and what it held, so importing
+    the same source again updates and removes its services rather than adding copies."""
+
+    __tablename__ = "ketdir_import_source"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    format: Mapped[str | None] = mapped_column(String(16))
+    path: Mapped[str | None] = mapped_column(Text)
+    services: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ImportedService(Base):
+    """A service an import wrote: its `version` right after the import and the hash of what the source said.
+    A later import compares them: another version means it was edited here since (a conflict if the source
+    changed it too); the same hash means the source has nothing new for it."""
+
+    __tablename__ = "ketdir_imported_service"
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(40))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime)

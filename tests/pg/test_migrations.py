@@ -92,3 +92,39 @@ def test_server_upgrade_without_pg_dump_asks_for_a_backup(pg_url, monkeypatch, c
     assert main(["--db", pg_url, "db", "upgrade", "--backup-done"]) == 0
     assert "from schema 1 to" in capsys.readouterr().out
     open_directory(pg_url).close()
+
+
+def make_schema_5(url: str, *, tracking_rows: bool) -> None:
+    """A database as ketdir at schema 5 left it: tracking tables made by its first import (with a row), or none."""
+    build(url, RECORDS).close()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        _alembic(conn, "downgrade", "0005")
+        if tracking_rows:
+            conn.exec_driver_sql("INSERT INTO ketdir_import_source (name, imported_at, services) "
+                                 "VALUES ('council feed', '2026-01-05 10:00:00', 1)")
+            conn.exec_driver_sql("INSERT INTO ketdir_imported_service (source, service_id, version, content_hash, "
+                                 "imported_at) VALUES ('council feed', 'svc-1', 3, 'abc', '2026-01-05 10:00:00')")
+        else:
+            conn.exec_driver_sql("DROP TABLE ketdir_imported_service")
+            conn.exec_driver_sql("DROP TABLE ketdir_import_source")
+    engine.dispose()
+
+
+@pytest.mark.parametrize("tracking_rows", [True, False], ids=["made-by-an-import", "never-imported"])
+def test_schema_5_gets_the_tracking_tables_under_alembic(db_url, tmp_path, monkeypatch, tracking_rows):
+    from ketdir.store.models import ImportedService
+
+    monkeypatch.setenv("KETDIR_BACKUP_DIR", str(tmp_path / "backups"))
+    make_schema_5(db_url, tracking_rows=tracking_rows)
+    d = open_directory(db_url)
+    try:
+        with d.session() as s:
+            assert get_meta(s, "schema_version") == "6"
+            kept = s.execute(select(ImportedService.source, ImportedService.service_id, ImportedService.version)).all()
+            assert kept == ([("council feed", "svc-1", 3)] if tracking_rows else [])
+        with d.engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn, opts={"include_object": include_object}),
+                                    Base.metadata) == []
+    finally:
+        d.close()
