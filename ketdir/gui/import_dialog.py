@@ -1,20 +1,17 @@
-"""File → Import: choose a file or folder, check it, see what would change, import with progress and cancel.
+"""File → Import: choose a file or folder, check it, see what would change, import with progress and Stop.
 
-The work runs off the UI thread (QRunnable with a separate signals QObject, one Session per task); only
-plain dataclasses cross threads. Checking reads, validates and plans; importing applies in one
-transaction, so Cancel (or any failure) leaves the directory exactly as it was.
+The work is `ketdir.app.imports` (the same calls `ketdir import` makes), run through the window's one kind of
+worker; failures arrive as problems and are shown by gui/messages.py. Checking changes nothing; importing is
+one transaction, so Stop (or any failure) leaves the directory exactly as it was.
 
-`open_import_dialog(parent, directory_url)` is the entry point for the main window's menu.
+`open_import_dialog(parent, directory)` is the entry point for the main window's menu.
 """
 from __future__ import annotations
 
-import logging
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -34,8 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketdir.interop.dataset import Dataset, Problem
+from ketdir.app import Directory
+from ketdir.app import imports
+from ketdir.gui.messages import show_problem
+from ketdir.gui.workers import Job, Worker
 from ketdir.interop.read_spreadsheet import ColumnMapping
+from ketdir.problems import Cancelled, KetdirProblem
 
 FORMATS = (("Detect automatically", "auto"), ("HSDS datapackage (folder or .zip)", "datapackage"),
            ("HSDS JSON", "json"), ("Open Referral UK v1 (legacy)", "legacy"), ("Spreadsheet (CSV or Excel)",
@@ -43,143 +44,26 @@ FORMATS = (("Detect automatically", "auto"), ("HSDS datapackage (folder or .zip)
 MAX_LISTED = 500
 
 
-@dataclass
-class CheckOutcome:
-    """What checking found: the dataset (plain rows), its problems and the plan (None when blocked)."""
-
-    dataset: Dataset
-    problems: list[Problem]
-    plan: object | None
-    format: str
-
-
-@dataclass
-class ImportSummary:
-    source: str
-    new: int
-    changed: int
-    removed: int
-    conflicts: int
-    seconds: float
-    lines: list[str] = field(default_factory=list)
-
-
-class ImportSignals(QObject):
-    progress = Signal(float, str)
-    checked = Signal(object)  # CheckOutcome
-    imported = Signal(object)  # ImportSummary
-    cancelled = Signal(str)
-    error = Signal(str)
-
-
-def _describe(exc: BaseException) -> str:
-    from ketdir.store.engine import DatabaseProblem
-
-    if isinstance(exc, DatabaseProblem):
-        return str(exc)
-    text = str(exc) or exc.__class__.__name__
-    if "locked" in text:
-        return ("The directory is locked by another program (perhaps another ketdir window). Close it, then try "
-                "again. Nothing was changed.")
-    return f"The import stopped: {text}. Nothing was changed."
-
-
-class _CheckTask(QRunnable):
-    def __init__(self, url: str, path: Path, fmt: str, mapping: ColumnMapping | None, source: str | None,
-                 overwrite: bool, signals: ImportSignals):
-        super().__init__()
-        self.setAutoDelete(True)
-        self.url, self.path, self.fmt, self.mapping = url, path, fmt, mapping
-        self.source, self.overwrite, self.signals = source, overwrite, signals
-
-    def run(self) -> None:
-        from ketdir.interop.apply import plan_import
-        from ketdir.interop.gcpause import gc_paused
-        from ketdir.interop.load import read_any
-        from ketdir.interop.validate import validate
-        from ketdir.store.engine import open_directory
-
-        try:
-            with gc_paused():
-                self.signals.progress.emit(0.1, "Reading")
-                dataset = read_any(self.path, self.fmt, mapping=self.mapping, source=self.source)
-                self.signals.progress.emit(0.4, "Checking")
-                directory = open_directory(self.url, create=True)
-                try:
-                    with directory.session() as session:
-                        validate(dataset, session)
-                        plan = None
-                        if not dataset.errors:
-                            self.signals.progress.emit(0.7, "Comparing with the directory")
-                            plan = plan_import(session, dataset, overwrite_conflicts=self.overwrite)
-                finally:
-                    directory.close()
-            self.signals.progress.emit(1.0, "Checked")
-            self.signals.checked.emit(CheckOutcome(dataset, list(dataset.problems), plan, dataset.format))
-        except Exception as exc:  # a failed check is a message, never a crash
-            logging.getLogger(__name__).exception("import check failed")
-            self.signals.error.emit(_describe(exc))
-
-
-class _ApplyTask(QRunnable):
-    def __init__(self, url: str, outcome: CheckOutcome, cancel: threading.Event, signals: ImportSignals):
-        super().__init__()
-        self.setAutoDelete(True)
-        self.url, self.outcome, self.cancel, self.signals = url, outcome, cancel, signals
-
-    def run(self) -> None:
-        from ketdir.interop.apply import ImportCancelled, apply_import
-        from ketdir.interop.gcpause import gc_paused
-        from ketdir.store.engine import open_directory
-
-        try:
-            with gc_paused():
-                directory = open_directory(self.url, create=True)
-                try:
-                    with directory.session() as session:
-                        result = apply_import(session, self.outcome.dataset, self.outcome.plan,
-                                              progress=self.signals.progress.emit, cancel=self.cancel.is_set)
-                finally:
-                    directory.close()
-        except ImportCancelled as exc:
-            self.signals.cancelled.emit(str(exc))
-            return
-        except Exception as exc:
-            logging.getLogger(__name__).exception("import failed")
-            self.signals.error.emit(_describe(exc))
-            return
-        plan = result.plan
-        self.signals.imported.emit(ImportSummary(plan.source, len(plan.new), len(plan.changed), len(plan.removed),
-                                                 len(plan.conflicts), result.seconds, plan.lines()))
-
-
 class ImportDialog(QDialog):
-    """Import into the directory at `directory_url`. Signals: `checked(CheckOutcome)`,
-    `imported(ImportSummary)`, `cancelled(str)`, `failed(str)`."""
+    """Import into `directory`. Signals: `checked(ImportCheck)`, `imported(ImportDone)`, `cancelled(str)`,
+    `failed(KetdirProblem)`."""
 
     checked = Signal(object)
     imported = Signal(object)
     cancelled = Signal(str)
-    failed = Signal(str)
+    failed = Signal(object)
 
-    def __init__(self, directory_url: str, parent: QWidget | None = None, path: Path | str | None = None):
+    def __init__(self, directory: Directory, parent: QWidget | None = None, path: Path | str | None = None):
         super().__init__(parent)
-        self.directory_url = directory_url
+        self.directory = directory
         self.setWindowTitle("Import a directory")
         self.setAccessibleName("Import a directory")
         self.resize(760, 620)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
-        self.signals = ImportSignals()
-        self.signals.progress.connect(self._on_progress)
-        self.signals.checked.connect(self._on_checked)
-        self.signals.imported.connect(self._on_imported)
-        self.signals.cancelled.connect(self._on_cancelled)
-        self.signals.error.connect(self._on_error)
-        self._cancel = threading.Event()
-        self._outcome: CheckOutcome | None = None
+        self.worker = Worker(self, threads=1)
+        self._job: Job | None = None
+        self._check: imports.ImportCheck | None = None
         self._mapping: ColumnMapping | None = None
-        self._busy = False
+        self.refusal = imports.target_refusal(directory)
 
         layout = QVBoxLayout(self)
         form = QFormLayout()
@@ -236,7 +120,7 @@ class ImportDialog(QDialog):
         self.progress.setAccessibleName("Progress")
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
-        self.status = QLabel("Choose what to import, then Check.")
+        self.status = QLabel(self.refusal or "Choose what to import, then Check.")
         self.status.setAccessibleName("Import status")
         self.status.setWordWrap(True)
         layout.addWidget(self.progress)
@@ -248,14 +132,14 @@ class ImportDialog(QDialog):
         self.import_button = QPushButton("Im&port")
         self.import_button.setAccessibleName("Import now")
         self.import_button.setEnabled(False)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAccessibleName("Cancel the import")
+        self.stop_button = QPushButton("S&top")
+        self.stop_button.setAccessibleName("Stop; nothing is changed")
         self.close_button = QPushButton("Close")
         self.close_button.setAccessibleName("Close")
         buttons.addStretch(1)
-        for button in (self.check_button, self.import_button, self.cancel_button, self.close_button):
+        for button in (self.check_button, self.import_button, self.stop_button, self.close_button):
             buttons.addWidget(button)
-        self.cancel_button.setEnabled(False)
+        self.stop_button.setEnabled(False)
         layout.addLayout(buttons)
 
         self.file_button.clicked.connect(self._choose_file)
@@ -263,7 +147,7 @@ class ImportDialog(QDialog):
         self.mapping_button.clicked.connect(self._edit_mapping)
         self.check_button.clicked.connect(self.check)
         self.import_button.clicked.connect(self.start_import)
-        self.cancel_button.clicked.connect(self.cancel)
+        self.stop_button.clicked.connect(self.stop)
         self.close_button.clicked.connect(self.close)
         self.path_edit.textChanged.connect(self._input_changed)
         self.format_box.currentIndexChanged.connect(self._input_changed)
@@ -281,6 +165,10 @@ class ImportDialog(QDialog):
         text = self.path_edit.text().strip()
         return Path(text).expanduser() if text else None
 
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
     def _is_spreadsheet(self) -> bool:
         from ketdir.interop.load import detect_format
 
@@ -290,20 +178,26 @@ class ImportDialog(QDialog):
         return self.path is not None and self.path.is_file() and detect_format(self.path) == "spreadsheet"
 
     def _input_changed(self) -> None:
-        self._outcome = None
+        self._check = None
         self.import_button.setEnabled(False)
         spreadsheet = self._is_spreadsheet()
-        self.mapping_button.setEnabled(spreadsheet and not self._busy)
+        self.mapping_button.setEnabled(spreadsheet and not self.busy)
         if spreadsheet:
             self.mapping_label.setText("Columns chosen." if self._mapping else "ketdir will guess the columns; "
                                        "check them with Column mapping…")
         else:
             self.mapping_label.setText("Only for spreadsheets")
-        self.check_button.setEnabled(self.path is not None and not self._busy)
+        self.check_button.setEnabled(self.path is not None and not self.busy)
 
     def set_mapping(self, mapping: ColumnMapping | None) -> None:
         self._mapping = mapping
         self._input_changed()
+
+    def options(self) -> imports.ImportOptions:
+        return imports.ImportOptions(format=self.format_box.currentData(),
+                                     mapping=self._mapping if self._is_spreadsheet() else None,
+                                     source=self.source_edit.text().strip() or None,
+                                     overwrite_conflicts=self.overwrite_box.isChecked())
 
     def _choose_file(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Import a file", str(self.path or Path.home()),
@@ -327,57 +221,59 @@ class ImportDialog(QDialog):
 
     # ------------------------------------------------------------------------- work
 
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
+    def _set_busy(self, job: Job | None) -> None:
+        self._job = job
+        busy = job is not None
         for widget in (self.path_edit, self.file_button, self.folder_button, self.format_box, self.source_edit,
                        self.overwrite_box):
             widget.setEnabled(not busy)
         self.check_button.setEnabled(not busy and self.path is not None)
         self.mapping_button.setEnabled(not busy and self._is_spreadsheet())
-        self.cancel_button.setEnabled(busy)
+        self.stop_button.setEnabled(busy)
         self.close_button.setEnabled(not busy)
         if busy:
             self.import_button.setEnabled(False)
 
     def check(self) -> None:
-        """Read, validate and plan (off the UI thread); `checked` fires with the outcome."""
-        if self.path is None or self._busy:
+        """Read, validate and plan (off the UI thread); `checked` fires with the ImportCheck."""
+        if self.path is None or self.busy:
             return
         self.problem_list.clear()
         self.plan_text.clear()
         self.progress.setValue(0)
         self.status.setText("Checking…")
-        self._set_busy(True)
-        mapping = self._mapping if self._is_spreadsheet() else None
-        source = self.source_edit.text().strip() or None
-        self.pool.start(_CheckTask(self.directory_url, self.path, self.format_box.currentData(), mapping, source,
-                                   self.overwrite_box.isChecked(), self.signals))
+        self._set_busy(self.worker.run(imports.check_import, self.directory, self.path, self.options(),
+                                       on_result=self._on_checked, on_problem=self._on_problem,
+                                       on_progress=self._on_progress))
 
     def start_import(self) -> None:
         """Apply the checked import (off the UI thread); `imported`, `cancelled` or `failed` fires."""
-        if self._outcome is None or self._outcome.plan is None or self._busy:
+        if self._check is None or not self._check.can_apply or self.busy:
             return
-        self._cancel.clear()
-        self.status.setText("Importing… (Cancel leaves the directory as it was)")
-        self._set_busy(True)
-        self.pool.start(_ApplyTask(self.directory_url, self._outcome, self._cancel, self.signals))
+        self.status.setText("Importing… (Stop leaves the directory as it was)")
+        self._set_busy(self.worker.run(imports.apply_import, self.directory, self._check,
+                                       on_result=self._on_imported, on_problem=self._on_problem,
+                                       on_progress=self._on_progress))
 
-    def cancel(self) -> None:
-        if self._busy:
-            self._cancel.set()
-            self.status.setText("Cancelling…")
+    def stop(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self.status.setText("Stopping…")
 
-    def _on_progress(self, fraction: float, message: str) -> None:
-        self.progress.setValue(int(fraction * 1000))
-        if self._busy and not self._cancel.is_set():
-            self.status.setText(f"{message}…")
+    def _on_progress(self, what: str, done: int, total: int) -> None:
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+        else:
+            self.progress.setRange(0, 0)  # busy, no measure
+        if self._job is not None and not self._job.cancel_requested:
+            self.status.setText(f"{what}…")
 
-    def _show_problems(self, problems: list[Problem]) -> None:
+    def _show_problems(self, check: imports.ImportCheck) -> None:
         from ketdir.interop.validate import summarise
 
         self.problem_list.clear()
-        ordered = [p for p in problems if p.is_error] + [p for p in problems if not p.is_error]
-        shown, more = summarise(ordered, per_kind=20)
+        shown, more = summarise(check.errors + check.warnings, per_kind=20)
         for problem in shown[:MAX_LISTED]:
             item = QListWidgetItem(("Error: " if problem.is_error else "Warning: ") + str(problem))
             if problem.is_error:
@@ -387,69 +283,69 @@ class ImportDialog(QDialog):
         for line in more:
             self.problem_list.addItem(QListWidgetItem(line))
 
-    def _on_checked(self, outcome: CheckOutcome) -> None:
-        self._set_busy(False)
-        self._outcome = outcome
-        self._show_problems(outcome.problems)
-        errors = sum(1 for p in outcome.problems if p.is_error)
-        warnings = len(outcome.problems) - errors
-        if outcome.plan is None:
-            self.plan_text.setPlainText("Nothing can be imported until the errors are fixed.")
+    def _on_checked(self, check: imports.ImportCheck) -> None:
+        self._set_busy(None)
+        self._check = check
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(1000)
+        self._show_problems(check)
+        self.plan_text.setPlainText("\n".join([check.read_line(), *check.lines()]))
+        errors, warnings = len(check.errors), len(check.warnings)
+        if check.plan is None:
             self.status.setText(f"{errors:,} error(s) and {warnings:,} warning(s). Fix the errors in the file and "
                                 "check again. Nothing was changed.")
-            self.import_button.setEnabled(False)
+        elif check.refusal:
+            self.status.setText(check.refusal)
         else:
-            self.plan_text.setPlainText("\n".join(outcome.plan.lines()))
-            self.status.setText(f"Ready to import ({outcome.format}): {warnings:,} warning(s). Nothing has changed "
+            self.status.setText(f"Ready to import ({check.format}): {warnings:,} warning(s). Nothing has changed "
                                 "yet.")
-            self.import_button.setEnabled(True)
+        self.import_button.setEnabled(check.can_apply)
+        if check.can_apply:
             self.import_button.setDefault(True)
-        self.checked.emit(outcome)
+        self.checked.emit(check)
 
-    def _on_imported(self, summary: ImportSummary) -> None:
-        self._set_busy(False)
-        self._outcome = None
+    def _on_imported(self, done: imports.ImportDone) -> None:
+        self._set_busy(None)
         self.import_button.setEnabled(False)
+        self.progress.setRange(0, 1000)
         self.progress.setValue(1000)
-        self.plan_text.setPlainText("\n".join(summary.lines))
-        self.status.setText(f"Imported “{summary.source}”: {summary.new:,} new, {summary.changed:,} updated, "
-                            f"{summary.removed:,} removed, {summary.conflicts:,} conflict(s), in "
-                            f"{summary.seconds:.1f} s.")
-        self.imported.emit(summary)
+        self.plan_text.setPlainText("\n".join(done.lines))
+        self.status.setText(done.summary())
+        self.imported.emit(done)
 
-    def _on_cancelled(self, message: str) -> None:
-        self._set_busy(False)
+    def _on_problem(self, problem: KetdirProblem) -> None:
+        self._set_busy(None)
+        self.progress.setRange(0, 1000)
         self.progress.setValue(0)
-        self.status.setText(message)
-        self.import_button.setEnabled(self._outcome is not None and self._outcome.plan is not None)
-        self.cancelled.emit(message)
-
-    def _on_error(self, message: str) -> None:
-        self._set_busy(False)
-        self.progress.setValue(0)
-        self.status.setText(message)
-        self.failed.emit(message)
+        if isinstance(problem, Cancelled):
+            self.status.setText("Stopped. Nothing was changed.")
+            self.import_button.setEnabled(self._check is not None and self._check.can_apply)
+            self.cancelled.emit(self.status.text())
+            return
+        self.status.setText(str(problem))
+        self.import_button.setEnabled(False)
+        show_problem(self, problem)
+        self.failed.emit(problem)
 
     def closeEvent(self, event) -> None:
-        if self._busy:
-            self._cancel.set()
-        self.pool.waitForDone(30000)
+        self.worker.shutdown(30000)
         super().closeEvent(event)
 
     def done(self, result: int) -> None:
-        if self._busy:  # Escape while importing cancels the import first
-            self.cancel()
+        if self.busy:  # Escape while working stops the work first
+            self.stop()
             return
-        self.pool.waitForDone(30000)
+        self.worker.shutdown(30000)
         super().done(result)
 
 
-def open_import_dialog(parent: QWidget | None, directory_url: str, *,
-                       on_imported: Callable[[ImportSummary], None] | None = None) -> None:
-    """Show the import dialog for the directory at `directory_url` (window-modal, non-blocking)."""
-    dialog = ImportDialog(directory_url, parent)
+def open_import_dialog(parent: QWidget | None, directory: Directory, *,
+                       on_imported: Callable[[imports.ImportDone], None] | None = None) -> ImportDialog:
+    """Show the import dialog for `directory` (window-modal, non-blocking)."""
+    dialog = ImportDialog(directory, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if on_imported is not None:
         dialog.imported.connect(on_imported)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.show()
+    return dialog

@@ -239,7 +239,7 @@ class WorkMenus:
         from ketdir.gui.import_dialog import open_import_dialog
 
         if self.window.directory is not None:
-            open_import_dialog(self.window, self.window.directory.url, on_imported=self.window.run_search)
+            open_import_dialog(self.window, self.window.directory, on_imported=self.window.run_search)
 
     def about(self) -> None:
         QMessageBox.about(self.window, "About ketdir", ABOUT)

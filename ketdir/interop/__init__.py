@@ -9,7 +9,8 @@ service, a list, API pages), read_legacy (Open Referral UK v1 / HSDS 1.x), read_
 through a ColumnMapping). load.read_any picks one. dataset.Dataset is the one in-memory model they
 all produce. validate checks and coerces it (errors block, warnings do not); extensions carries ketdir's
 own fields through HSDS as attributes; taxonomy_map maps foreign taxonomy terms to need types
-(data/taxonomy_map.csv); apply plans and applies; tracking remembers which services came from which
-source; bulk holds the fast SQL writes; export and schema_check write and check HSDS; commands adds
-`ketdir import` and `ketdir export`.
+(data/taxonomy_map.csv); apply plans and applies (remembering which services came from which source in
+store.models.ImportSource/ImportedService); bulk holds the fast SQL writes; export and schema_check write
+and check HSDS. The people-facing use cases (policy, progress, problems) are ketdir.app.imports and
+ketdir.app.exports, which `ketdir import`/`export` and the window's import dialog call.
 """

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from ketdir.interop.bulk import BulkWriter, SecondaryIndexesDeferred
 from ketdir.interop.dataset import LABELS, LOCAL_ONLY, MODELS, TABLE_ORDER, Dataset, ImportBlocked
 from ketdir.interop.validate import validate
+from ketdir.problems import Cancelled
 from ketdir.store import fts
 from ketdir.store.engine import get_meta, set_meta
 from ketdir.store.index import GENERATION_KEY, refresh, refresh_all
@@ -101,7 +102,7 @@ def plural(label: str) -> str:
     return label + "s"
 
 
-class ImportCancelled(Exception):
+class ImportCancelled(Cancelled):
     """The person cancelled the import; nothing was changed."""
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Column
 
+from ketdir.problems import Refused
 from ketdir.store import models as m
 
 ERROR = "error"
@@ -289,7 +290,7 @@ class Dataset:
         return [p for p in self.problems if not p.is_error]
 
 
-class ImportBlocked(Exception):
+class ImportBlocked(Refused):
     """The input has errors; nothing was written. `problems` lists them."""
 
     def __init__(self, problems: list[Problem]):

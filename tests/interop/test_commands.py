@@ -38,7 +38,7 @@ def test_import_then_export_both_formats_with_validation(db, tmp_path, capsys):
     code, output = run(capsys, "--db", str(db), "import", str(CSV_EXAMPLE), "--source", "example feed")
     assert code == 0, output
     assert "Source: example feed" in output
-    assert "Imported into" in output and "1 new" in output
+    assert "Imported “example feed” into" in output and "1 new" in output
     # warnings are listed as file:row: field: message
     assert "locations.csv:2: organization_id: there is no organisation with id" in output
     if is_server(db):  # the server is named, its password never shown

@@ -36,11 +36,11 @@ def db(sqlite_db):
 
 @pytest.fixture
 def dialog(qtbot, db):
-    open_directory(db, create=True).close()
+    directory = open_directory(db, create=True)
     made = []
 
     def make(path=None):
-        d = ImportDialog(str(db), None, path)
+        d = ImportDialog(directory, None, path)
         qtbot.addWidget(d)
         d.show()
         made.append(d)
@@ -48,7 +48,8 @@ def dialog(qtbot, db):
 
     yield make
     for d in made:
-        d.pool.waitForDone(30000)
+        d.worker.shutdown(30000)
+    directory.close()
 
 
 def test_check_then_import_with_progress(qtbot, dialog, db):
@@ -56,19 +57,18 @@ def test_check_then_import_with_progress(qtbot, dialog, db):
     assert d.check_button.isEnabled() and not d.import_button.isEnabled()
     with qtbot.waitSignal(d.checked, timeout=30000) as checked:
         qtbot.mouseClick(d.check_button, Qt.MouseButton.LeftButton)
-    outcome = checked.args[0]
-    assert outcome.plan is not None
+    assert checked.args[0].plan is not None
     assert "1 new" in d.plan_text.toPlainText()
     assert any("locations.csv:2: organization_id" in d.problem_list.item(i).text()
                for i in range(d.problem_list.count()))
     assert d.import_button.isEnabled()
     assert count(db, "SELECT count(*) FROM service") == 0  # checking changes nothing
     progress = []
-    d.signals.progress.connect(lambda f, m: progress.append(f))
+    d.progress.valueChanged.connect(lambda value: progress.append((value, d.progress.maximum())))
     with qtbot.waitSignal(d.imported, timeout=60000) as imported:
         qtbot.mouseClick(d.import_button, Qt.MouseButton.LeftButton)
     assert imported.args[0].new == 1
-    assert progress and max(progress) == 1.0
+    assert progress and progress[-1][0] == progress[-1][1]  # the bar ends full
     assert "Imported" in d.status.text()
     assert count(db, "SELECT count(*) FROM service") == 1
     assert not d.import_button.isEnabled()
@@ -87,7 +87,7 @@ def test_errors_are_listed_and_block_the_import(qtbot, dialog, tmp_path, db):
     assert "Nothing was changed" in d.status.text()
 
 
-def test_cancel_leaves_the_directory_as_it_was(qtbot, dialog, tmp_path, db):
+def test_stop_leaves_the_directory_as_it_was(qtbot, dialog, tmp_path, db):
     source = write_package(tmp_path / "feed", services(1500))
     d = dialog(source)
     with qtbot.waitSignal(d.checked, timeout=60000):
@@ -95,7 +95,7 @@ def test_cancel_leaves_the_directory_as_it_was(qtbot, dialog, tmp_path, db):
     before = full_dump(db)
     with qtbot.waitSignal(d.cancelled, timeout=60000) as cancelled:
         d.start_import()
-        d.cancel()  # before the worker gets going: it stops at its first check
+        d.stop()  # before the worker gets going: it stops at its first check
     assert "Nothing was changed" in cancelled.args[0]
     assert not diff(before, full_dump(db))
     assert d.import_button.isEnabled() and d.close_button.isEnabled()
@@ -117,10 +117,14 @@ def test_spreadsheet_enables_the_mapping(qtbot, dialog, tmp_path, db):
 def test_open_import_dialog_shows_a_window_modal_dialog(qtbot, db):
     parent = QWidget()
     qtbot.addWidget(parent)
-    assert open_import_dialog(parent, str(db)) is None
-    dialogs = parent.findChildren(ImportDialog)
-    assert len(dialogs) == 1 and dialogs[0].isVisible()
-    dialogs[0].close()
+    directory = open_directory(db, create=True)
+    try:
+        shown = open_import_dialog(parent, directory)
+        assert parent.findChildren(ImportDialog) == [shown] and shown.isVisible()
+        assert shown.windowModality() == Qt.WindowModality.WindowModal
+        shown.close()
+    finally:
+        directory.close()
 
 
 def test_mapping_dialog_guesses_edits_saves_and_loads(qtbot, tmp_path):

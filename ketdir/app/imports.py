@@ -1,0 +1,282 @@
+"""Import a directory: check it (what would change, and what is wrong with the input), then apply it.
+
+The window's import dialog and `ketdir import` both call `check_import` then `apply_import`, so they cannot
+drift apart. Checking writes nothing anywhere: against a directory that does not exist yet it plans against
+an empty scratch one, so a refused import or a dry run leaves no file (and no tables on a server). Applying is
+one transaction: it happens completely, or (cancelled, failed, refused) not at all.
+
+The input is a path (read here) or a `Dataset` already read by someone else (e.g. from a URL), so other readers
+can feed the same pipeline.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ketdir.app.directory import Directory, open_directory, reading
+from ketdir.app.progress import Progress
+from ketdir.interop.apply import ImportPlan, plural
+from ketdir.interop.dataset import LABELS, Dataset, Problem
+from ketdir.interop.gcpause import gc_paused
+from ketdir.interop.read_spreadsheet import ColumnMapping
+from ketdir.problems import BadInput, Refused
+
+Target = Directory | str | os.PathLike | None  # an open directory, or where one is (or will be)
+
+
+class BundledDirectory(Refused):
+    """The bundled training directory is rebuilt from data/, never imported into."""
+
+    exit_code = 2
+
+
+BUNDLED_REFUSAL = (
+    "resources.db is the bundled training directory, rebuilt from data/ by `ketdir build-db`: an import into it "
+    "would be lost. Import into a directory file of your own instead: ketdir --db my-directory.db import PATH "
+    "(it is made if missing), then open that file."
+)
+
+
+@dataclass
+class ImportOptions:
+    format: str = "auto"  # one of ketdir.interop.load.FORMATS
+    mapping: ColumnMapping | None = None  # for spreadsheets: which column is which field
+    source: str | None = None  # the source's name; the same name on re-import updates those records
+    overwrite_conflicts: bool = False  # also update services edited here since the last import
+
+
+@dataclass
+class ImportCheck:
+    """What importing would do, and what is wrong with the input (errors block it; warnings do not)."""
+
+    path: str
+    format: str
+    source: str
+    target: str  # the directory, as shown to people
+    counts: dict[str, int]
+    problems: list[Problem]
+    plan: ImportPlan | None  # None when errors block the import
+    refusal: str = ""  # why this directory does not take imports ("" when it does)
+    options: ImportOptions = field(default_factory=ImportOptions)
+    dataset: Dataset | None = field(default=None, repr=False)
+    applied: bool = False
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    @property
+    def can_apply(self) -> bool:
+        return self.plan is not None and not self.refusal and not self.applied
+
+    @property
+    def nothing_to_change(self) -> bool:
+        return self.plan is not None and not self.plan.has_changes and not self.plan.conflicts
+
+    def read_line(self) -> str:
+        counts = ", ".join(f"{n:,} {LABELS[t] if n == 1 else plural(LABELS[t])}" for t, n in self.counts.items())
+        return f"Read {self.path} ({self.format}): {counts or 'nothing'}."
+
+    def lines(self) -> list[str]:
+        """What would change, for people; then what stands in the way, if anything."""
+        if self.plan is None:
+            return [f"{len(self.errors):,} problem(s) stop this import. Nothing was changed; correct the file and "
+                    "check it again."]
+        out = self.plan.lines()
+        if self.nothing_to_change:
+            out.append("Nothing to change: the directory already matches the source.")
+        elif not self.plan.has_changes:
+            out.append(f"Nothing to change except the {len(self.plan.conflicts):,} service(s) in conflict, which "
+                       "keep the edits made here.")
+        if self.refusal:
+            out.append(self.refusal)
+        return out
+
+
+@dataclass
+class ImportDone:
+    """What the import changed."""
+
+    source: str
+    target: str
+    new: int
+    changed: int
+    removed: int
+    conflicts: int
+    seconds: float
+    lines: list[str]
+
+    def summary(self) -> str:
+        return (f"Imported “{self.source}” into {self.target}: {self.new:,} new, {self.changed:,} updated, "
+                f"{self.removed:,} removed, {self.conflicts:,} conflict(s) kept as edited here, in "
+                f"{self.seconds:.1f} s.")
+
+
+# --------------------------------------------------------------------------------------------- policy
+
+
+def _url(target: Target) -> str:
+    from ketdir.store.engine import resolve_url
+
+    return target.url if isinstance(target, Directory) else resolve_url(target)
+
+
+def target_refusal(target: Target) -> str:
+    """Why this directory does not take imports ("" when it does)."""
+    from ketdir.paths import bundled_db
+    from ketdir.store.engine import resolve_url
+
+    return BUNDLED_REFUSAL if _url(target) == resolve_url(bundled_db()) else ""
+
+
+def refuse_unimportable(target: Target) -> None:
+    """Raise BundledDirectory before any work when the directory does not take imports."""
+    refusal = target_refusal(target)
+    if refusal:
+        raise BundledDirectory(refusal)
+
+
+def load_mapping(path: Path | str) -> ColumnMapping:
+    """A saved column mapping; BadInput when the file is not one."""
+    try:
+        return ColumnMapping.load(path)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _no_directory_yet(url: str) -> bool:
+    """Nothing there yet: a SQLite file not made, or a database on a server with no tables in it (made by the
+    server's owner for ketdir to fill). A check must leave either exactly so."""
+    if url.startswith("sqlite:///"):
+        return not Path(url[len("sqlite:///"):]).exists()
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
+
+    from ketdir.store.engine import database_problem, make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return not inspect(conn).get_table_names()
+    except (OperationalError, DatabaseError, InterfaceError) as exc:
+        raise database_problem(exc, url) from exc  # unreachable, wrong password...: the same message as opening
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def _opened(target: Target, *, create: bool) -> Iterator[Directory]:
+    """The directory: the one given (left open), or opened here and closed afterwards."""
+    if isinstance(target, Directory):
+        yield target
+        return
+    directory = open_directory(target, create=create)
+    try:
+        yield directory
+    finally:
+        directory.close()
+
+
+@contextlib.contextmanager
+def _planning_directory(target: Target) -> Iterator[tuple[Directory, bool]]:
+    """Where to plan, and whether it is new: the directory, or an empty scratch one when it does not exist
+    yet (so nothing is made)."""
+    if isinstance(target, Directory) or not _no_directory_yet(_url(target)):
+        with _opened(target, create=False) as directory:
+            yield directory, False
+        return
+    with tempfile.TemporaryDirectory(prefix="ketdir-check-") as scratch:
+        directory = open_directory(Path(scratch) / "empty.db", create=True)
+        try:
+            yield directory, True
+        finally:
+            directory.close()
+
+
+# --------------------------------------------------------------------------------------------- the work
+
+
+def read_input(path: Path | str, options: ImportOptions) -> Dataset:
+    """Read a file or folder into a Dataset (what is wrong with it is in dataset.problems)."""
+    from ketdir.interop.load import read_any
+
+    return read_any(Path(path), options.format, mapping=options.mapping, source=options.source)
+
+
+def check_import(target: Target, what: Path | str | Dataset, options: ImportOptions | None = None, *,
+                 progress: Progress | None = None) -> ImportCheck:
+    """Read (unless given a Dataset), validate and plan. Writes nothing; raises Unavailable for a database that
+    cannot be used, Cancelled when stopped."""
+    from ketdir.interop.apply import plan_import
+    from ketdir.interop.validate import validate
+
+    options = options or ImportOptions()
+    progress = progress or Progress()
+    with gc_paused():
+        progress.step("Reading", 0, 3)
+        dataset = what if isinstance(what, Dataset) else read_input(what, options)
+        refusal = target_refusal(target)
+        check = ImportCheck(path=dataset.path, format=dataset.format, source=dataset.source,
+                            target=_display(target), counts={}, problems=dataset.problems, plan=None,
+                            refusal=refusal, options=options, dataset=dataset)
+        if dataset.errors:
+            return check
+        progress.step("Checking", 1, 3)
+        with _planning_directory(target) as (directory, fresh):
+            with reading(directory) as session:
+                # Links may point at records already in the directory; a new one has none to offer.
+                validate(dataset, None if fresh else session)
+                if session.in_transaction():
+                    session.rollback()
+                check.counts = dataset.counts()
+                if dataset.errors:
+                    return check
+                progress.step("Comparing with the directory", 2, 3)
+                check.plan = plan_import(session, dataset, overwrite_conflicts=options.overwrite_conflicts)
+        progress.step("Checked", 3, 3)
+    return check
+
+
+def apply_import(target: Target, check: ImportCheck, *, progress: Progress | None = None,
+                 editor: str | None = None) -> ImportDone:
+    """Make the checked changes in one transaction (the directory is made if it does not exist yet).
+    Raises BundledDirectory or Refused (nothing written), Cancelled when stopped, Unavailable."""
+    from ketdir.interop.apply import apply_import as apply
+
+    if check.refusal:
+        raise BundledDirectory(check.refusal)
+    if check.applied:
+        raise Refused("This import has been done already. Check the file again to import it again.")
+    if check.plan is None or check.dataset is None:
+        raise Refused(f"{len(check.errors):,} problem(s) stop this import. Nothing was changed; correct the file "
+                      "and check it again.")
+    progress = progress or Progress()
+    progress.check()
+
+    def report(fraction: float, message: str) -> None:
+        progress.report(message, int(fraction * 1000), 1000)
+
+    with gc_paused(), _opened(target, create=True) as directory:
+        with reading(directory) as session:  # apply opens its own one transaction on this session
+            result = apply(session, check.dataset, check.plan, progress=report, cancel=progress.cancelled,
+                           editor=editor)
+        target_name = directory.display_url
+    check.applied = True
+    plan = result.plan
+    return ImportDone(source=plan.source, target=str(target_name), new=len(plan.new), changed=len(plan.changed),
+                      removed=len(plan.removed), conflicts=len(plan.conflicts), seconds=result.seconds,
+                      lines=plan.lines())
+
+
+def _display(target: Target) -> str:
+    from ketdir.store.engine import display_url
+
+    return target.display_url if isinstance(target, Directory) else str(display_url(_url(target)))
