@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ketdir.harm import confirmed
 from ketdir.harm.library import (
+    NOT_BREATHING,
     REQUIRED_SECTIONS,
     TOPICS_DIR,
     URGENT_BANNER,
@@ -38,7 +39,25 @@ REQUIRED_TOPICS = {
     "after-sexual-assault",
     "ketamine-mental-health",
     "accidents-staying-safe",
+    # added for issue 15
+    "injecting-slamming",
+    "crystal-meth-mephedrone",
+    "hiv-medicines-poppers",
+    "drink-spiking",
+    "naloxone",
+    "emergency-contraception-pregnancy",
+    "young-people-safeguarding",
+    "domestic-abuse",
+    "sexual-assault-evidence-sarcs",
+    "rights-on-arrest-drug-law",
+    "uk-nations-differences",
+    "needle-exchange",
+    "drug-checking",
+    "peer-and-family-support",
 }
+
+#: The date the sources of the bundled topics were last checked (issue 15 review).
+REVIEWED = date(2026, 12, 4)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +103,7 @@ def _drop_sources(text: str) -> str:
 def test_library_has_the_required_topics(library: Library) -> None:
     ids = {t.id for t in library.topics}
     assert REQUIRED_TOPICS <= ids
-    assert len(library.topics) >= 10
+    assert len(library.topics) >= 25
     assert len(ids) == len(library.topics)
 
 
@@ -95,7 +114,7 @@ def test_every_topic_is_complete(library: Library, need_codes: frozenset[str]) -
         assert 1 <= len(topic.summary.splitlines()) <= 2
         assert set(topic.needs) <= need_codes
         assert topic.sources and all(s.name for s in topic.sources)
-        assert topic.reviewed == date(2026, 11, 25)
+        assert REVIEWED <= topic.reviewed <= date.today(), topic.id
         for heading in REQUIRED_SECTIONS:
             assert topic.section(heading).strip(), (topic.id, heading)
 
@@ -111,7 +130,7 @@ def test_load_topic_happy_path(topic_copy, need_codes) -> None:
     assert "wee" in topic.keywords
     assert topic.sources[0].url == "https://www.talktofrank.com/drug/ketamine"
     assert "check against talktofrank.com" in topic.sources[0].name
-    assert topic.reviewed == date(2026, 11, 25)
+    assert topic.reviewed == REVIEWED
     assert topic.path == path
     assert "Blood in the pee" in topic.section("Warning signs")
     assert topic.section("## warning signs") == topic.section("Warning signs")
@@ -131,11 +150,12 @@ def test_front_matter_forms(tmp_path: Path, need_codes) -> None:
         "urgent: yes\n"
         "keywords: [\"a, b\", c]\n"
         "sources:\n"
-        "  - name: Samaritans\n    url: https://www.samaritans.org/\n"
-        "  - name: Cited by name only\n"
+        "  - name: Samaritans\n    url: https://www.samaritans.org/how-we-can-help/contact-samaritan/\n"
+        "  - name: 'Shout: FAQ'\n    url: https://giveusashout.org/about-us/faq/\n"
         "reviewed: 2026-11-25\n"
         "---\n"
-        + "".join(f"## {h}\n\nText for {h}; call 999.\n\n" for h in REQUIRED_SECTIONS),
+        + "".join(f"## {h}\n\nText for {h}; call 999. If someone is not breathing, the call handler talks "
+                  "you through CPR.\n\n" for h in REQUIRED_SECTIONS),
         encoding="utf-8",
     )
     topic = load_topic(path, need_codes)
@@ -144,7 +164,9 @@ def test_front_matter_forms(tmp_path: Path, need_codes) -> None:
     assert topic.summary == "One line folded."
     assert topic.urgent is True
     assert topic.keywords == ("a, b", "c")
-    assert [s.url for s in topic.sources] == ["https://www.samaritans.org/", ""]
+    assert [s.url for s in topic.sources] == ["https://www.samaritans.org/how-we-can-help/contact-samaritan/",
+                                              "https://giveusashout.org/about-us/faq/"]
+    assert topic.sources[1].name == "Shout: FAQ"
 
 
 @pytest.mark.parametrize(
@@ -159,8 +181,14 @@ def test_front_matter_forms(tmp_path: Path, need_codes) -> None:
         (lambda t: _set_field(t, "urgent", "maybe"), "urgent", "true or false"),
         (lambda t: _set_field(t, "id", "Not A Slug"), "id", "slug"),
         (lambda t: t.replace("keywords:", "keywrods:"), "keywrods", "not a known field"),
-        (lambda t: re.sub(r"(?m)^    url: .*\n", "", t), "sources", "http(s) URL"),
-        (lambda t: t.replace("url: https://patient.info/", "url: patient.info"), "sources", "http(s)"),
+        (lambda t: re.sub(r"(?m)^    url: .*\n", "", t), "sources", "has no url"),
+        (lambda t: t.replace("url: https://patient.info/", "url: patient.info/"), "sources", "http(s)"),
+        (lambda t: t.replace("url: https://patient.info/mens-health/prostate-and-urethra-problems/urinary-retention",
+                             "url: https://patient.info/"), "sources", "home page"),
+        (lambda t: t.replace("url: https://www.talktofrank.com/drug/ketamine", "url: https://www.talktofrank.com"),
+         "sources", "home page"),
+        (lambda t: _set_field(t, "reviewed", "2999-01-01"), "reviewed", "future"),
+        (lambda t: _set_field(t, "urgent", "true"), "body", "not breathing"),
         (lambda t: t.replace("## What helps", "## What else"), "body", "## What helps"),
         (lambda t: t.replace("Leaking\n", "Leaking\n- Rape Crisis on 0808 500 2222\n"), "body", "0808 500 2222"),
         (lambda t: t.replace("Leaking\n", "Leaking\n- FRANK on 0800 77 66 00\n"), "body", "0800 77 66 00"),
@@ -237,11 +265,23 @@ def test_for_needs_puts_the_most_specific_first(library: Library) -> None:
     assert library.for_needs(["bladder-urology"])[0].id == "ketamine-bladder"
     assert library.for_needs(["chemsex"])[0].id == "chemsex-consent-safety"
     assert library.for_needs(["sexual-violence"])[0].id == "after-sexual-assault"
-    assert library.for_needs(["advice"])[0].id == "police-law-help"
+    assert library.for_needs(["urgent-care"])[0].id == "mixing-overdose-k-hole"
     both = library.for_needs(["sexual-health", "chemsex"])
-    assert {both[0].id, both[1].id} == {"pep-prep-testing", "chemsex-consent-safety"}
+    assert both[0].id == "pep-prep-testing"
+    assert "chemsex-consent-safety" in [t.id for t in both[:3]]
     assert library.for_needs([]) == []
     assert library.for_needs(["not-a-need"]) == []
+
+
+def test_peer_support_advice_and_harm_reduction_have_topics_of_their_own(library: Library) -> None:
+    """Issue 15: each of these need types leads with a topic about it alone."""
+    assert library.for_needs(["peer-support"])[0].id == "peer-and-family-support"
+    assert library.for_needs(["advice"])[0].id == "rights-on-arrest-drug-law"
+    top = {t.id for t in library.for_needs(["harm-reduction"])[:3]}
+    assert top == {"needle-exchange", "drug-checking", "naloxone"}
+    for topic_id in ("peer-and-family-support", "rights-on-arrest-drug-law", "needle-exchange", "drug-checking",
+                     "naloxone"):
+        assert len(library.get(topic_id).needs) == 1, topic_id
 
 
 # --------------------------------------------------------------------------- accuracy guard
@@ -261,7 +301,8 @@ def test_every_phone_number_in_the_topics_is_confirmed(library: Library) -> None
                 seen.add(digits)
     # The guard is only meaningful if it actually sees the numbers the topics give out.
     assert {"03001236600", "82111", "116123", "85258", "08009995428", "08088021221", "08001111",
-            "999", "111", "101"} <= seen
+            "999", "111", "101", "08082000247", "08000684141", "0800585858", "02032996900", "08088005000",
+            "08088010800", "08000271234", "08088021414", "08088010302"} <= seen
 
 
 def test_every_url_in_the_topics_is_an_allowed_source(library: Library) -> None:
@@ -289,10 +330,13 @@ def test_confirmed_lists_name_their_sources() -> None:
         assert number.digits.isdigit() and number.source_ids
         assert confirmed.normalise_number(number.display) == number.digits
     assert not confirmed.CONFIRMED_DIGITS & confirmed.UNCONFIRMED_DIGITS
-    ids = {s.source_id for s in confirmed.ALLOWED_SOURCES}
-    assert {"F1", "F2", "F3", "F4", "S1", "LF1", "N1", "SAM", "SHO", "RC", "111"} <= ids
+    ids = [s.source_id for s in confirmed.ALLOWED_SOURCES]
+    assert len(ids) == len(set(ids)), "each source id names one page"
+    assert {"F1", "F2", "F3", "F4", "S1", "LF1", "N1", "SAM", "SHO", "RC", "111", "NHSD", "SJA"} <= set(ids)
+    for number in confirmed.CONFIRMED_NUMBERS:
+        assert set(number.source_ids) <= set(ids), number
     for source in confirmed.ALLOWED_SOURCES:
-        assert source.url is None or source.url.startswith("https://")
+        assert source.url.startswith(("https://", "http://")) and confirmed.is_deep_link(source.url), source
     assert confirmed.is_allowed_url("https://www.talktofrank.com/drug/ketamine/")
     assert confirmed.is_allowed_url("talktofrank.com")
     assert not confirmed.is_allowed_url("https://www.talktofrank.com/made/up/page")
@@ -325,10 +369,133 @@ def test_g_topic_never_advises_stopping_daily_use_abruptly(library: Library) -> 
 
 def test_urgent_topics(library: Library) -> None:
     urgent = {t.id for t in library.topics if t.urgent}
-    assert {"mixing-overdose-k-hole", "ghb-gbl", "accidents-staying-safe"} <= urgent
-    assert "pep-prep-testing" not in urgent
+    assert {"mixing-overdose-k-hole", "ghb-gbl", "accidents-staying-safe", "after-sexual-assault",
+            "ketamine-mental-health", "chemsex-consent-safety", "naloxone", "drink-spiking",
+            "injecting-slamming", "sexual-assault-evidence-sarcs"} <= urgent
+    assert {"pep-prep-testing", "ketamine-bladder"}.isdisjoint(urgent)
     assert "999" in URGENT_BANNER and "recovery position" in URGENT_BANNER
     assert all(confirmed.is_confirmed_number(n) for n in find_phone_numbers(URGENT_BANNER))
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def test_not_breathing_means_999_and_cpr_in_the_banner_and_every_urgent_topic(library: Library) -> None:
+    assert NOT_BREATHING in URGENT_BANNER
+    assert "not breathing" in NOT_BREATHING and "999" in NOT_BREATHING and "CPR" in NOT_BREATHING
+    assert "call handler" in NOT_BREATHING
+    for topic in library.topics:
+        if not topic.urgent:
+            continue
+        urgent = _flat(topic.section("Get help urgently"))
+        assert "not breathing" in urgent and "999" in urgent and "cpr" in urgent, topic.id
+        assert "call handler will talk you through cpr" in urgent, topic.id
+        # The banner heads the topic wherever it is shown as text (CLI, clipboard, slip).
+        text = _flat(topic_as_text(topic))
+        assert text.index(_flat("URGENT: " + URGENT_BANNER)) < text.index(_flat(topic.summary)[:40]), topic.id
+        # Both CPR sources are cited, so the instruction is traceable.
+        urls = {s.url for s in topic.sources}
+        assert {"https://digital.nhs.uk/blog/transformation-blog/2020/from-the-frontline-good-systems-save-lives",
+                "https://www.sja.org.uk/get-advice/first-aid-advice/unresponsive-casualty/how-to-do-cpr-on-an-adult/"
+                } <= urls, topic.id
+
+
+def test_every_source_is_a_deep_link_to_an_allowed_page(library: Library) -> None:
+    for topic in library.topics:
+        assert topic.sources, topic.id
+        for source in topic.sources:
+            assert source.url, (topic.id, source.name)
+            assert confirmed.is_deep_link(source.url), (topic.id, source.url)
+            assert source.url in confirmed.ALLOWED_URLS, (topic.id, source.url)
+    for home in ("https://www.samaritans.org/", "https://www.talktofrank.com", "https://galop.org.uk",
+                 "http://www.nhs.uk/index.html", "talktofrank.com", "", "ftp://x.org/file"):
+        assert not confirmed.is_deep_link(home), home
+    assert confirmed.is_deep_link("https://londonfriend.org.uk/?p=1639")
+    assert confirmed.is_deep_link("https://www.talktofrank.com/drug/ketamine")
+
+
+def test_every_topic_has_a_real_review_date(library: Library) -> None:
+    for topic in library.topics:
+        assert isinstance(topic.reviewed, date) and topic.reviewed <= date.today(), topic.id
+        assert topic.reviewed_text.startswith("Reviewed ") and str(topic.reviewed.year) in topic.reviewed_text
+        assert topic_as_text(topic).rstrip().endswith(topic.reviewed_text)
+
+
+def test_content_sources_doc_covers_every_topic_and_source(library: Library) -> None:
+    doc = (TOPICS_DIR.parents[2] / "docs" / "content-sources.md").read_text(encoding="utf-8")
+    for topic in library.topics:
+        assert f"`{topic.id}`" in doc, topic.id
+    for source in confirmed.ALLOWED_SOURCES:
+        assert source.url in doc, source.source_id
+
+
+# --------------------------------------------------------------------------- issue 15 corrections
+
+
+def test_childline_is_for_anyone_under_19(library: Library) -> None:
+    for topic in library.topics:
+        for line in topic.body.splitlines():
+            if "Childline" in line or "0800 1111" in line:
+                assert "under 16" not in line.lower() and "under-16" not in line.lower(), (topic.id, line)
+    assert "under 19" in confirmed.confirmed_number("0800 1111").service
+
+
+def test_havens_and_sarcs(library: Library) -> None:
+    topic = library.get("after-sexual-assault")
+    text = _flat(topic.body + " " + topic.summary)
+    assert "within about 7 days" in text
+    assert "past 12 months" not in text
+    assert "don't have to talk to the police" in text or "don't have to report" in text
+    assert "48 sarcs" in text
+    assert "sexual-assault-evidence-sarcs" in {t.id for t in library.topics}
+    evidence = _flat(library.get("sexual-assault-evidence-sarcs").body)
+    assert "don't have to talk to the police" in evidence
+    assert "wash" in evidence and "you can still go" in evidence
+
+
+def test_g_topic_covers_every_depressant_withdrawal_and_dosing(library: Library) -> None:
+    text = _flat(topic_as_text(library.get("ghb-gbl")))
+    for word in ("alcohol", "ketamine", "benzodiazepines", "opioids", "sleeping pills"):
+        assert word in text, word
+    assert "withdrawal can start within hours" in text
+    assert "confused" in text and "seeing or hearing things" in text and "call 999 or go to a&e" in text
+    assert "millilitres" in text and ("syringe" in text and "pipette" in text)
+    assert "gbl is stronger than ghb" in text
+    assert "note the time" in text and "at least two hours" in text
+
+
+def test_cannot_pee_is_an_emergency(library: Library) -> None:
+    urgent = _flat(library.get("ketamine-bladder").section("Get help urgently"))
+    assert "can't pee at all" in urgent and "a&e" in urgent and "999" in urgent
+    services = _flat(library.get("ketamine-bladder").section("Which services help"))
+    assert "going to the gp earlier is better" not in services
+
+
+def test_softened_claims_and_dropped_citations(library: Library) -> None:
+    dependence = _flat(library.get("ketamine-dependence").body)
+    assert "frank says ketamine doesn't cause physical withdrawal" not in dependence
+    assert "shaking" in dependence
+    for topic in library.topics:
+        body = _flat(topic.body)
+        assert "not to enforce drug laws" not in body, topic.id
+        assert "ibuprofen may irritate the bladder" not in body, topic.id
+        names = " ".join(s.name for s in topic.sources)
+        assert "Anderson" not in names and "Western Journal" not in names, topic.id
+    cramps = library.get("k-cramps")
+    assert "Clinical Practice and Cases in Emergency Medicine" in " ".join(s.name for s in cramps.sources)
+    assert "never take more than the packet says" in _flat(cramps.body)
+    police = _flat(library.get("police-law-help").body)
+    assert "don't usually come" in police and "may attend in some cases" in police
+
+
+def test_111_is_given_per_nation(library: Library) -> None:
+    nations = _flat(library.get("uk-nations-differences").body)
+    assert "nhs 111 wales" in nations and "nhs 24 on 111" in nations
+    assert "northern ireland: there is no 111 service" in nations and "gp out-of-hours" in nations
+    mental = _flat(library.get("ketamine-mental-health").section("Get help urgently"))
+    assert "choose the mental health option" in mental and "option 2" not in mental
+    assert "nhs 24" in mental and "northern ireland" in mental
 
 
 # --------------------------------------------------------------------------- phone and URL finders
@@ -383,7 +550,23 @@ def test_find_urls() -> None:
         ("suicidal", "ketamine-mental-health"),
         ("drowning", "accidents-staying-safe"),
         ("cutting down", "ketamine-dependence"),
-        ("arrested", "police-law-help"),
+        ("arrested", "rights-on-arrest-drug-law"),
+        ("scared to call ambulance police", "police-law-help"),
+        ("slamming", "injecting-slamming"),
+        ("tina", "crystal-meth-mephedrone"),
+        ("meph", "crystal-meth-mephedrone"),
+        ("ritonavir", "hiv-medicines-poppers"),
+        ("poppers viagra", "hiv-medicines-poppers"),
+        ("spiked", "drink-spiking"),
+        ("naloxone", "naloxone"),
+        ("morning after pill", "emergency-contraception-pregnancy"),
+        ("childline", "young-people-safeguarding"),
+        ("domestic abuse", "domestic-abuse"),
+        ("sarc evidence", "sexual-assault-evidence-sarcs"),
+        ("northern ireland", "uk-nations-differences"),
+        ("needle exchange", "needle-exchange"),
+        ("wedinos", "drug-checking"),
+        ("peer support", "peer-and-family-support"),
         ("bladdr", "ketamine-bladder"),
     ],
 )
@@ -396,7 +579,8 @@ def test_search_ranks_title_above_keywords_above_summary_above_body(tmp_path: Pa
     def write(name: str, title: str, keywords: str, summary: str, body: str) -> None:
         (tmp_path / f"{name}.md").write_text(
             f"---\nid: {name}\ntitle: {title}\nneeds: [advice]\nsummary: {summary}\nurgent: false\n"
-            f"keywords: [{keywords}]\nsources:\n  - name: Samaritans\n    url: https://www.samaritans.org/\n"
+            f"keywords: [{keywords}]\nsources:\n  - name: Samaritans\n"
+            "    url: https://www.samaritans.org/how-we-can-help/contact-samaritan/\n"
             "reviewed: 2026-11-25\n---\n"
             + "".join(f"## {h}\n\n{body}\n\n" for h in REQUIRED_SECTIONS),
             encoding="utf-8",
@@ -477,7 +661,7 @@ def test_topic_as_text(library: Library) -> None:
     for source in topic.sources:
         assert " ".join(source.name.split()) in flat
         assert source.url in text
-    assert text.rstrip().endswith("Reviewed 25 November 2026")
+    assert text.rstrip().endswith("Reviewed 4 December 2026")
     assert "**" not in text and "##" not in text
     assert URGENT_BANNER.split(".")[0] not in flat  # not an urgent topic
 

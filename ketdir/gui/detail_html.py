@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ketdir.gui.html import clean_data, clean_page, esc, inline_text, link, plain
 from ketdir.needs import need_types
 from ketdir.referral.text import UNVERIFIED, long_date
+from ketdir.store.checked import DEMO, STALE, UNCHECKED, status_of
 
 if TYPE_CHECKING:
     from ketdir.store.detail import ServiceDetail
@@ -122,12 +123,13 @@ def service_html(detail: ServiceDetail, today: dt.date, at: dt.datetime) -> str:
         parts.append(f'<p class="org">{esc(detail.organization)}</p>')
 
     badges = []
-    if detail.assured_date is None:
+    status = status_of(detail)  # a demo record is never shown as checked (ketdir/store/checked.py)
+    if status.kind == UNCHECKED:
         badges.append(_badge("warn", "⚠ Not yet checked by a person"))
-    elif detail.is_stale:
-        badges.append(_badge("warn", f"⚠ Stale — last checked {long_date(detail.assured_date)}"))
-    else:
-        badges.append(_badge("verified", f"✓ Verified {long_date(detail.assured_date)}"))
+    elif status.kind == STALE:
+        badges.append(_badge("warn", f"⚠ Stale — last checked {long_date(status.checked_on)}"))
+    elif status.is_verified:
+        badges.append(_badge("verified", f"✓ Verified {long_date(status.checked_on)}"))
     if detail.has_unverified_phone:
         badges.append(_badge("warn", "⚠ Unverified number"))
     if detail.is_national:
@@ -183,8 +185,12 @@ def service_html(detail: ServiceDetail, today: dt.date, at: dt.datetime) -> str:
         parts.append("<h3>Languages and access</h3>" + '<table cellspacing="0" cellpadding="2">'
                      + "".join(extra) + "</table>")
 
-    checked = (f"Last checked by a person: {long_date(detail.assured_date)}" if detail.assured_date
-               else "Not yet checked by a person")
+    if status.kind == DEMO:
+        checked = "Training record: never checked by a person"
+    elif status.checked_on:
+        checked = f"Last checked by a person: {long_date(status.checked_on)}"
+    else:
+        checked = "Not yet checked by a person"
     footer = esc(checked)
     if detail.source_url:
         footer += " · Source: " + link(detail.source_url)

@@ -18,7 +18,8 @@ FALLBACK_BANNER = (
     "severe pain — call 999. For urgent advice that is not an emergency, call NHS 111."
 )
 
-NHS_111 = "For urgent advice that is not an emergency, call NHS 111."
+NHS_111 = ("For urgent advice that is not an emergency, call NHS 111 (NHS 24 on 111 in Scotland; in Northern "
+           "Ireland, your GP or GP out of hours).")
 
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
+from ketdir.store.checked import STALE, UNCHECKED, status_of
+
 if TYPE_CHECKING:  # ketdir.search pulls in the engine; the model only needs the shapes
     from ketdir.search.types import Hit, Results
 
@@ -68,12 +70,13 @@ def badges_for(hit: Hit) -> list[Badge]:
     badges: list[Badge] = []
     if hit.is_demo:
         badges.append(Badge("demo", "Demo — not a real service"))
-    if hit.assured_date is None:
+    status = status_of(hit)  # a demo record is never shown as checked (ketdir/store/checked.py)
+    if status.kind == UNCHECKED:
         badges.append(Badge("stale", "Not yet checked by a person"))
-    elif hit.is_stale:
-        badges.append(Badge("stale", f"Stale — last checked {short_date(hit.assured_date)}"))
-    else:
-        badges.append(Badge("verified", f"Verified {short_date(hit.assured_date)}"))
+    elif status.kind == STALE:
+        badges.append(Badge("stale", f"Stale — last checked {short_date(status.checked_on)}"))
+    elif status.is_verified:
+        badges.append(Badge("verified", f"Verified {short_date(status.checked_on)}"))
     if hit.has_unverified_phone:
         badges.append(Badge("unverified", "Unverified number"))
     return badges

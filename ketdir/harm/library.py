@@ -40,12 +40,16 @@ TOPICS_DIR = Path(__file__).resolve().parent / "topics"
 REQUIRED_FIELDS = ("id", "title", "needs", "summary", "urgent", "keywords", "sources", "reviewed")
 REQUIRED_SECTIONS = ("Warning signs", "What helps", "Get help urgently", "Which services help")
 
+#: What to do when someone is not breathing: 999 call handlers talk the caller through CPR (sources:
+#: NHS Digital on 999 call handling [NHSD]; St John Ambulance CPR [SJA]). Every urgent topic says it.
+NOT_BREATHING = "If someone is not breathing, call 999: the call handler will talk you through CPR."
+
 #: Heads every topic marked `urgent: true` (sources: London Friend emergency advice [LF1]; FRANK
-#: help a friend [F3]).
+#: worried about a friend [F3]; NHSD and SJA for CPR).
 URGENT_BANNER = (
     "Call 999 now if someone can't be woken, is struggling to breathe, or is having a seizure. "
-    "Stay with them and tell the ambulance crew what they have taken. If they are unconscious but "
-    "breathing, lie them on their side in the recovery position."
+    + NOT_BREATHING + " If they are unconscious but breathing, lie them on their side in the recovery "
+    "position. Stay with them and tell the ambulance crew what they have taken."
 )
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -59,7 +63,7 @@ class TopicError(ValueError):
 @dataclass(frozen=True)
 class Source:
     name: str
-    url: str  # "" when the source is cited by name only
+    url: str  # the page that supports the claims (a deep link, never a home page)
 
 
 @dataclass(frozen=True)
@@ -405,17 +409,22 @@ def load_topic(path: Path, need_codes: set[str] | frozenset[str]) -> Topic:
         name, url = item.get("name", "").strip(), item.get("url", "").strip()
         if not name:
             raise err("sources", f"item {n} has no name")
-        if url and not re.fullmatch(r"https?://[^\s/]+\.[^\s/]+(?:/\S*)?", url):
+        if not url:
+            raise err("sources", f"item {n} ({name}) has no url: every source must link to its page")
+        if not re.fullmatch(r"https?://[^\s/]+\.[^\s/]+(?:/\S*)?", url):
             raise err("sources", f"item {n} ({name}) has a URL that is not an http(s) web address: {url!r}")
+        if not confirmed.is_deep_link(url):
+            raise err("sources", f"item {n} ({name}) links to a home page ({url}): link to the page that "
+                      "supports the claims")
         sources.append(Source(name, url))
-    if not any(s.url for s in sources):
-        raise err("sources", "needs at least one source with an http(s) URL")
 
     reviewed_raw = data["reviewed"]
     try:
         reviewed = date.fromisoformat(str(reviewed_raw).strip())
     except ValueError:
         raise err("reviewed", f"must be a date written YYYY-MM-DD, got {reviewed_raw!r}") from None
+    if reviewed > date.today():
+        raise err("reviewed", f"is in the future ({reviewed.isoformat()}): give the date the sources were checked")
 
     sections = _sections(body)
     for heading in REQUIRED_SECTIONS:
@@ -423,6 +432,12 @@ def load_topic(path: Path, need_codes: set[str] | frozenset[str]) -> Topic:
             raise err("body", f"is missing the section '## {heading}'")
         if not sections[_heading_key(heading)]:
             raise err("body", f"has an empty section '## {heading}'")
+
+    if urgent:
+        flat = " ".join(sections[_heading_key("Get help urgently")].split()).casefold()
+        if not ("not breathing" in flat and "cpr" in flat and "999" in flat):
+            raise err("body", "is urgent, so '## Get help urgently' must say what to do if someone is not "
+                      f"breathing (call 999; the call handler talks you through CPR): {NOT_BREATHING!r}")
 
     # Accuracy guard: every phone number shown must be a confirmed one.
     fields_text = {"title": title, "summary": summary, "keywords": "\n".join(keywords),
@@ -489,6 +504,21 @@ _SYNONYM_GROUPS = (
     {"anxiety", "anxious", "panic"},
     {"stop", "stopping", "quit", "quitting"},
     {"police", "cops"},
+    {"slam", "slamming", "slammed", "inject", "injecting", "injection", "injected"},
+    {"tina", "crystal", "meth", "methamphetamine"},
+    {"meph", "mephedrone", "mcat", "mkat", "drone"},
+    {"naloxone", "prenoxad", "nyxoid", "narcan"},
+    {"spiked", "spiking", "spike"},
+    {"arrest", "arrested", "custody", "detained"},
+    {"pregnant", "pregnancy"},
+    {"contraception", "contraceptive"},
+    {"poppers", "amyl", "nitrites"},
+    {"viagra", "sildenafil", "cialis", "tadalafil"},
+    {"ritonavir", "cobicistat", "booster", "boosted"},
+    {"scotland", "scottish"},
+    {"wales", "welsh", "cymru"},
+    {"child", "children", "kid", "kids"},
+    {"teen", "teenager", "teenagers"},
 )
 _SYNONYMS: dict[str, frozenset[str]] = {}
 for _group in _SYNONYM_GROUPS:

@@ -18,6 +18,7 @@ from typing import Iterable, Sequence
 from ketdir import hours as hours_mod
 from ketdir.referral.qr import MECARD, QrCode, service_qr
 from ketdir.referral.text import long_date
+from ketdir.store.checked import DEMO, STALE, status_of
 from ketdir.store.detail import ServiceDetail
 
 A4 = "A4"
@@ -30,9 +31,11 @@ CHANGE_WARNING = "Details can change: phone before you go."
 URGENT_FOOTER = "Emergency: call 999  ·  Urgent medical help that is not an emergency: NHS 111 (free, 24 hours)"
 URGENT_FOOTER_SHORT = "Emergency: 999  ·  Urgent medical help: NHS 111 (free, 24 hours)"
 URGENT_TEXT = (
-    "Call <b>999</b> if someone can't be woken, is struggling to breathe, or is having a seizure. Stay with "
-    "them and tell the ambulance crew what they have taken. For urgent medical help that is not an "
-    "emergency, call <b>NHS 111</b> (free, 24 hours) or use 111.nhs.uk."
+    "Call <b>999</b> if someone can't be woken, is struggling to breathe, or is having a seizure. If someone "
+    "is not breathing, call 999: the call handler will talk you through CPR. Stay with them and tell the "
+    "ambulance crew what they have taken. For urgent medical help that is not an emergency, call "
+    "<b>NHS 111</b> (free, 24 hours; NHS 24 on 111 in Scotland) or use 111.nhs.uk. In Northern Ireland, "
+    "call your GP or GP out of hours."
 )
 DEMO_BANNER = "DEMO — NOT A REAL SERVICE. Training record: do not send anyone here."
 UNVERIFIED_MARK = "unverified: check before giving out"
@@ -198,9 +201,12 @@ def service_parts(detail: ServiceDetail, today: dt.date, page: str = A4) -> tupl
         parts.append(_p(_label("Website:") + escape(detail.url)))
     if detail.email:
         parts.append(_p(_label("Email:") + escape(detail.email)))
-    if detail.assured_date:
-        checked = f"Details last checked {long_date(detail.assured_date)}"
-        if detail.is_stale:
+    status = status_of(detail)  # a demo record is never shown as checked (ketdir/store/checked.py)
+    if status.kind == DEMO:
+        checked = "Training record: never checked by a person"
+    elif status.checked_on:
+        checked = f"Details last checked {long_date(status.checked_on)}"
+        if status.kind == STALE:
             checked += " (over a year ago)"
     else:
         checked = "Details not yet checked by a person"

@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from ketdir.store.checked import DEMO, STALE, status_of
+
 if TYPE_CHECKING:
     from ketdir.store.detail import ServiceDetail
 
@@ -77,9 +79,12 @@ def referral_text(detail: ServiceDetail, today: dt.date, at: dt.datetime) -> str
         lines.append(f"Website: {detail.url}")
     if detail.email:
         lines.append(f"Email: {detail.email}")
-    if detail.assured_date:
-        checked = f"Last checked: {long_date(detail.assured_date)}"
-        if detail.is_stale:
+    status = status_of(detail)  # a demo record is never shown as checked (ketdir/store/checked.py)
+    if status.kind == DEMO:
+        lines.append("Last checked: never (training record)")
+    elif status.checked_on:
+        checked = f"Last checked: {long_date(status.checked_on)}"
+        if status.kind == STALE:
             checked += " (over a year ago — details may have changed)"
         lines.append(checked)
     else:

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from ketdir.geo import format_distance
 from ketdir.needs import need_types
 from ketdir.search.types import Hit, Results
+from ketdir.store.checked import STALE, UNCHECKED, status_of
 
 DEMO_LABEL = "DEMO — not a real service"
 UNVERIFIED_LABEL = "unverified number — check before giving out"
@@ -23,12 +24,13 @@ def badges(hit: Hit) -> list[str]:
         out.append(DEMO_LABEL)
     if hit.has_unverified_phone:
         out.append(UNVERIFIED_LABEL)
-    if hit.assured_date is None:
+    status = status_of(hit)  # a demo record is never shown as checked (ketdir/store/checked.py)
+    if status.kind == UNCHECKED:
         out.append("not yet checked by a person")
-    elif hit.is_stale:
-        out.append(f"stale — last checked {_date(hit.assured_date)}")
-    else:
-        out.append(f"verified {_date(hit.assured_date)}")
+    elif status.kind == STALE:
+        out.append(f"stale — last checked {_date(status.checked_on)}")
+    elif status.is_verified:
+        out.append(f"verified {_date(status.checked_on)}")
     return out
 
 
@@ -88,13 +90,18 @@ def results_as_text(results: Results) -> str:
         if not results.national:
             out.append("  None match this search.")
     out.append("")
-    out.append("In an emergency call 999. For urgent medical advice call NHS 111.")
+    out.append("In an emergency call 999. For urgent medical advice call NHS 111 (NHS 24 on 111 in Scotland;"
+               " in Northern Ireland, your GP or GP out of hours).")
     return "\n".join(out)
 
 
 def _hit_dict(hit: Hit) -> dict:
     data = asdict(hit)
-    data["assured_date"] = hit.assured_date.isoformat() if hit.assured_date else None
+    status = status_of(hit)
+    # A demo record was never checked, so it carries no check date and is never "verified".
+    data["assured_date"] = status.checked_on.isoformat() if status.checked_on else None
+    data["check"] = status.kind
+    data["verified"] = status.is_verified
     data["status"] = "demo" if hit.is_demo else "real"
     data["badges"] = badges(hit)
     return data

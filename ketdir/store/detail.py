@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ketdir.needs import TAXONOMY_NAME
+from ketdir.store.coverage import coverage_label
 from ketdir.store.models import (
     Attribute,
     Location,
@@ -244,7 +245,8 @@ def load_service_detail(session: Session, service_id: str, today: dt.date | None
         alert=_clean(service.alert),
         needs=needs,
         is_national=bool(service.service_areas) and not has_coords,
-        service_area=", ".join(_clean(a.name) for a in service.service_areas if _clean(a.name)),
+        service_area=(coverage_label((_clean(a.name), _clean(a.description)) for a in service.service_areas)
+                      if service.service_areas else ""),
         is_demo=bool(service.is_demo),
         assured_date=service.assured_date,
         is_stale=is_stale(service.assured_date, today),

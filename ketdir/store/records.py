@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ketdir.needs import TAXONOMY_NAME, need_types
+from ketdir.store.coverage import CoverageError, area_rows
 from ketdir.store.models import (
     Accessibility,
     Address,
@@ -155,8 +156,17 @@ def add_record(session: Session, rec: dict[str, Any], *, origin: str = "record")
         session.add(
             Language(id=stable_id(sid, "lang", code), service_id=sid, code=code, name=LANGUAGE_NAMES.get(code, code))
         )
-    if rec.get("service_area"):
-        session.add(ServiceArea(id=stable_id(sid, "area"), service_id=sid, name=rec["service_area"]))
+    try:
+        areas = area_rows(rec)
+    except CoverageError as exc:
+        raise RecordError(f"{where}: {exc}") from exc
+    if rec.get("nations") is None:
+        for name, _ in areas:  # the old single-text form: one row, id unchanged
+            session.add(ServiceArea(id=stable_id(sid, "area"), service_id=sid, name=name))
+    else:
+        for name, description in areas:  # one row per nation covered (ketdir/store/coverage.py)
+            session.add(ServiceArea(id=stable_id(sid, "area", name), service_id=sid, name=name,
+                                    description=description))
     loc = rec.get("location")
     if loc:
         loc_id = stable_id(sid, "location")

@@ -38,7 +38,7 @@ def test_ket_cramps_puts_k_cramps_first_and_shows_it(qtbot, dialog):
     qtbot.keyClick(dialog.search_field, Qt.Key.Key_Return)
     title = load_library().get("k-cramps").title
     qtbot.waitUntil(lambda: title in dialog.browser.toPlainText())
-    assert "Reviewed 25 November 2026" in dialog.browser.toPlainText()
+    assert "Reviewed 4 December 2026" in dialog.browser.toPlainText()
 
 
 def test_g_finds_ghb_gbl(qtbot, dialog):

@@ -47,7 +47,7 @@ def test_rows_roles_and_groups(qapp):
     assert far.data(Role.OpenState) == "closed"
     assert [b.text for b in near.data(Role.Badges)] == ["Verified 3 Nov 2026"]
     assert [b.text for b in far.data(Role.Badges)] == [
-        "Demo — not a real service", "Stale — last checked 5 Jan 2024", "Unverified number"]
+        "Demo — not a real service", "Unverified number"]  # a demo record never shows a check
     assert near.data(Role.NeedLabels) == ["Chemsex support"]
     assert "Closed · opens Wed 09:00" in far.data(0x0B)  # AccessibleTextRole: words, not colour
     assert not model.flags(model.index(0, 0))  # headers cannot be selected

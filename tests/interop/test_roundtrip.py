@@ -87,7 +87,7 @@ def test_bundled_directory_round_trips_identically(tmp_path, bundled_directory, 
     reimported = new_db("reimported")
     exported = export(original, tmp_path / target, fmt)
     result = import_into(reimported, exported)
-    assert len(result.plan.new) == 260
+    assert len(result.plan.new) == 271  # 24 national lines + 247 demo records (data/directory)
     assert_same(original, reimported)
     problems = check_json_file(exported) if fmt == "json" else check_datapackage(exported)
     assert problems == []

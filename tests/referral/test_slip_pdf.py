@@ -40,7 +40,7 @@ def test_a4_pdf_has_each_service_and_its_qr_decodes_to_the_number(qapp, tmp_path
                      "Riverside Bladder Clinic", "020 7946 0101", "1 Example Street, Testtown SE1 7EH",
                      "How to refer: GP referral needed.", "https://example.org/riverside-bladder-clinic",
                      "Hours this week", "Tue 3 Nov", "09:00–17:00",
-                     "Chem Line", "0300 123 4567", "unverified: check before giving out", "Covers: United Kingdom",
+                     "Chem Line", "0300 123 4567", "unverified: check before giving out", "Covers: Whole UK",
                      "Demo Drop-in", normal(DEMO_BANNER), "Training slip",
                      "Looking after yourself", "Emergency: call 999", "NHS 111"):
         assert expected in text, expected
