@@ -9,25 +9,9 @@ import sqlite3
 import pytest
 from edit_helpers import EXISTING, EXISTING_ID, TODAY, good_draft
 
+from backends import refuse_writes
 from ketdir.app.editing import load_service, mark_verified, retire_service, save_service, service_history
 from ketdir.problems import BadInput, Conflict, NotFound, Unavailable
-
-
-def read_only(directory) -> None:
-    """From now on every connection refuses writes, as a read-only file or a read-only server account does."""
-    from sqlalchemy import event
-
-    def refuse_writes(dbapi_connection, _record):
-        cursor = dbapi_connection.cursor()
-        if directory.is_sqlite:
-            cursor.execute("PRAGMA query_only = ON")  # SQLite then says "attempt to write a readonly database"
-        else:
-            cursor.execute("SET default_transaction_read_only = on")
-            dbapi_connection.commit()
-        cursor.close()
-
-    event.listen(directory.engine, "connect", refuse_writes)
-    directory.engine.dispose()
 
 
 def test_save_returns_what_was_saved_and_the_history_shows_it(directory):
@@ -89,7 +73,7 @@ def test_an_unknown_service_is_not_found(directory):
 
 def test_a_read_only_database_is_unavailable_and_nothing_changes(directory):
     loaded = load_service(directory, EXISTING_ID)
-    read_only(directory)
+    refuse_writes(directory)
     with pytest.raises(Unavailable, match="read-only"):
         save_service(directory, dataclasses.replace(loaded.draft, fees="£5"), "Sam", service_id=EXISTING_ID,
                      expected_version=loaded.version)

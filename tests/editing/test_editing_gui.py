@@ -163,11 +163,11 @@ def test_conflict_is_explained_and_the_form_is_kept(qtbot, make_editor, director
 
 
 def test_a_read_only_database_gives_a_message_and_keeps_the_form(qtbot, make_editor, directory):
-    from test_editing_app import read_only
+    from backends import refuse_writes
 
     dialog = make_editor()
     retype(qtbot, dialog.fees, "£3")
-    read_only(directory)
+    refuse_writes(directory)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(problem_boxes()) == 1, timeout=5000)
     (box,) = problem_boxes()
