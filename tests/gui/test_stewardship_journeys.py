@@ -3,6 +3,7 @@ field, edit, Save or Mark verified, read the change history from the menu; run d
 open a finding, stop a run; and what a person sees when the database cannot be used."""
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import threading
 
@@ -174,6 +175,28 @@ def test_ctrl_e_works_from_the_search_field_with_a_linux_desktops_keys(qtbot, st
     editor = open_editor_from_search_field(qtbot, window)
     assert editor.name.text() == DRUG_SERVICE
     editor.close()
+
+
+def test_the_row_and_the_pane_agree_on_freshness_on_1_march_2028(qtbot, make_window, tmp_path):
+    """2028 is a leap year: 365 days before 1 March 2028 is 2 March 2027, so the row once called a record
+    checked on 1 March 2027 stale while the pane (12 calendar months) called it verified."""
+    directory = build(tmp_path / "leap.db", [
+        record("Checked A Year Ago", needs=("chemsex",), postcode="SE1 7AB", lat=51.4985, lon=-0.1004,
+               phone="0300 123 4001", assured="2027-03-01"),
+        record("Checked Longer Ago", needs=("chemsex",), postcode="SE1 7AB", lat=51.4985, lon=-0.1004,
+               phone="0300 123 4002", assured="2027-02-28"),
+    ])
+    try:
+        window = make_window(directory, now=dt.datetime(2028, 3, 1, 10, 0))
+        settle(qtbot, window)
+        assert badge_texts(window, "Checked A Year Ago")[0] == "Verified 1 Mar 2027"
+        assert badge_texts(window, "Checked Longer Ago")[0] == "Stale — last checked 28 Feb 2027"
+        click_result(qtbot, window, "Checked A Year Ago")
+        assert "Verified 1 March 2027" in window.detail_pane.browser.toPlainText()
+        click_result(qtbot, window, "Checked Longer Ago")
+        assert "Stale — last checked 28 February 2027" in window.detail_pane.browser.toPlainText()
+    finally:
+        directory.close()
 
 
 def test_service_menu_items_show_their_shortcuts(steward_window):
