@@ -231,10 +231,11 @@ class WorkMenus:
 
         editor = ServiceEditor(self.window.directory, loaded, today=self._today, parent=self.window)
         editor.saved.connect(self._service_saved)
+        editor.retired.connect(lambda _id: self.window.run_search())  # it leaves the results
         self._keep(editor)
 
     def _service_saved(self, service_id: str) -> None:
-        """Search again (the row shows the new name, or leaves when retired) and show the service as saved."""
+        """Search again (the row shows the new name) and show the service as it was saved."""
         self.window.run_search()
         self.window.show_service(service_id)
 

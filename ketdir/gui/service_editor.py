@@ -209,9 +209,9 @@ class HoursRow(QWidget):
 
 
 class ServiceEditor(QDialog):
-    saved = Signal(str)  # service id, after any save (add, edit, verify, retire)
+    saved = Signal(str)  # service id, after a save (add, edit, verify)
     verified = Signal(str)
-    retired = Signal(str)
+    retired = Signal(str)  # instead of saved: the service has left search
     busyChanged = Signal(bool)  # a save, retirement or reload is running
 
     def __init__(self, directory: Directory, loaded: LoadedService | None = None, *, editor_name: str | None = None,
@@ -801,7 +801,6 @@ class ServiceEditor(QDialog):
     def _retired(self, saved: LoadedService) -> None:
         self._loaded = saved
         self.retired.emit(saved.id)
-        self.saved.emit(saved.id)
         self.accept()
 
     def reload(self) -> Job | None:

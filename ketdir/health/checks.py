@@ -7,7 +7,7 @@ import re
 from typing import Iterator
 
 from ketdir import hours as hours_mod
-from ketdir.freshness import months_since, stale_cutoff
+from ketdir.freshness import months_since
 from ketdir.geo import MAX_MILES_FROM_DISTRICT, POSTCODE_RE, UK_BOX, Gazetteer, distance_miles
 from ketdir.health.gather import SCHEDULE_FIELDS, PlaceFact, ServiceFacts
 from ketdir.health.model import ERROR, WARNING, Finding

@@ -153,6 +153,42 @@ def test_mark_verified_shows_in_the_row_and_the_detail_pane(qtbot, steward_windo
     editor.close()
 
 
+def test_retire_from_the_editor_takes_the_service_out_of_the_results(qtbot, steward_window, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    window = steward_window
+    settle(qtbot, window)
+    click_result(qtbot, window, CHEMSEX)
+    editor = open_editor_from_search_field(qtbot, window)
+    retype(qtbot, editor.editor_name, "Tess Tester")
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("Closed in October 2026", True)))
+    with qtbot.waitSignal(editor.retired, timeout=5000):
+        qtbot.mouseClick(editor.retire_button, Qt.MouseButton.LeftButton)
+    assert not editor.isVisible()
+    qtbot.waitUntil(lambda: CHEMSEX not in names(window), timeout=5000)
+    assert DRUG_SERVICE in names(window)
+
+
+def test_add_a_service_from_the_menu(qtbot, steward_window):
+    from ketdir.gui.service_editor import ServiceEditor
+
+    window = steward_window
+    settle(qtbot, window)
+    menu_action(window, "&Service", "&Add a service…").trigger()
+    qtbot.waitUntil(lambda: len(dialogs(ServiceEditor)) == 1, timeout=5000)
+    (editor,) = dialogs(ServiceEditor)
+    assert editor.windowTitle() == "Add a service" and editor.name.text() == ""
+    retype(qtbot, editor.editor_name, "Tess Tester")
+    qtbot.keyClicks(editor.name, "Croydon Chemsex Clinic")
+    qtbot.mouseClick(editor.add_phone_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(editor.phone_rows[0].number, "0300 123 4444")
+    tick_need(qtbot, editor, "chemsex")
+    with qtbot.waitSignal(editor.saved, timeout=5000):
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Croydon Chemsex Clinic" in names(window), timeout=5000)
+    assert window.current_detail().name == "Croydon Chemsex Clinic"
+
+
 class LineEditKeyScheme(QObject):
     """What Qt's line edit does with the key schemes of Linux desktops (X11, GNOME, KDE): it claims Ctrl+E
     (move to the end of the line) before any window shortcut sees it. The offscreen test platform uses
