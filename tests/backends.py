@@ -142,3 +142,21 @@ def new_directories(backend: str, folder, pg_template: str | None = None):
                 return stack.enter_context(copy_template(pg_template, folder, name))
             return stack.enter_context(pg_database())
         yield make
+
+
+def refuse_writes(directory) -> None:
+    """From now on every connection to `directory` refuses writes, as a read-only file or a read-only server
+    account does (chmod alone does not stop root, who runs the tests in CI containers)."""
+    from sqlalchemy import event
+
+    def read_only(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        if directory.is_sqlite:
+            cursor.execute("PRAGMA query_only = ON")  # SQLite then says "attempt to write a readonly database"
+        else:
+            cursor.execute("SET default_transaction_read_only = on")
+            dbapi_connection.commit()
+        cursor.close()
+
+    event.listen(directory.engine, "connect", read_only)
+    directory.engine.dispose()

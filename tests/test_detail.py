@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from ketdir.needs import TAXONOMY_NAME
-from ketdir.store.detail import PhoneLine, ServiceDetail, is_stale, load_service_detail, stale_cutoff
+from ketdir.store.detail import PhoneLine, ServiceDetail, load_service_detail
 from ketdir.store.engine import open_directory
 from ketdir.store.models import (
     Accessibility,
@@ -129,11 +129,3 @@ def test_detail_outlives_its_session(directory):
         d = load_service_detail(s, "clinic", today=TODAY)
     s.close()
     assert d.phones[0].number == "020 7946 0101" and d.hours.known  # plain data, no lazy loads
-
-
-def test_staleness_is_twelve_months():
-    assert stale_cutoff(dt.date(2026, 11, 3)) == dt.date(2025, 11, 3)
-    assert stale_cutoff(dt.date(2024, 2, 29)) == dt.date(2023, 2, 28)
-    assert not is_stale(dt.date(2025, 11, 3), dt.date(2026, 11, 3))
-    assert is_stale(dt.date(2025, 11, 2), dt.date(2026, 11, 3))
-    assert is_stale(None, dt.date(2026, 11, 3))

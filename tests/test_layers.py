@@ -10,7 +10,7 @@ import ketdir
 
 ROOT = Path(ketdir.__file__).parent
 CORE = ("store", "search", "geo", "hours", "harm", "interop", "referral", "editing", "health", "team", "needs",
-        "paths", "problems")
+        "paths", "problems", "freshness")
 EDGES = ("cli", "gui")
 
 

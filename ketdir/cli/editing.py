@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import sys
+
+from ketdir.problems import BadInput as UsageProblem
 
 
 def register(subparsers) -> None:
@@ -34,87 +35,53 @@ def register(subparsers) -> None:
 
 
 def _editor(args) -> str:
-    from ketdir.problems import BadInput as UsageProblem
-
     editor = (args.editor or os.environ.get("KETDIR_EDITOR") or "").strip()
     if not editor:
         raise UsageProblem("say who you are with --editor NAME (or set KETDIR_EDITOR), for the change history")
     return editor
 
 
-def _run(args, change) -> int:
-    from ketdir.editing.service import EditProblem
-    from ketdir.store.engine import open_directory
+def _on_directory(args, work):
+    from ketdir.app import open_directory
 
     directory = open_directory(args.db)
     try:
-        with directory.session() as session, session.begin():
-            message = change(session)
-    except EditProblem as exc:
-        print(f"ketdir: {exc}", file=sys.stderr)
-        return 1
+        return work(directory)
     finally:
         directory.close()
-    print(message)
-    return 0
-
-
-def _name(session, service_id: str) -> str:
-    from ketdir.store.models import Service
-
-    service = session.get(Service, service_id)
-    return service.name if service is not None else service_id
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from ketdir.problems import BadInput as UsageProblem
-    from ketdir.editing.service import mark_verified
+    from ketdir.app.editing import mark_verified
 
     editor = _editor(args)
     try:
         today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
     except ValueError:
         raise UsageProblem(f"--today “{args.today}” is not a date; use YYYY-MM-DD") from None
-
-    def change(session):
-        mark_verified(session, args.service_id, editor, today)
-        return f"Marked “{_name(session, args.service_id)}” verified on {today.isoformat()} by {editor}."
-
-    return _run(args, change)
+    saved = _on_directory(args, lambda directory: mark_verified(directory, args.service_id, editor, today))
+    print(f"Marked “{saved.draft.name}” verified on {today.isoformat()} by {editor}.")
+    return 0
 
 
 def _retire(args: argparse.Namespace) -> int:
-    from ketdir.editing.service import retire_service
+    from ketdir.app.editing import retire_service
 
     editor = _editor(args)
-
-    def change(session):
-        retire_service(session, args.service_id, editor, args.reason)
-        return f"Retired “{_name(session, args.service_id)}”. It no longer appears in search."
-
-    return _run(args, change)
+    saved = _on_directory(args, lambda directory: retire_service(directory, args.service_id, editor, args.reason))
+    print(f"Retired “{saved.draft.name}”. It no longer appears in search.")
+    return 0
 
 
 def _history(args: argparse.Namespace) -> int:
-    from ketdir.editing.history import history
-    from ketdir.store.engine import open_directory
-    from ketdir.store.models import Service
+    from ketdir.app.editing import service_history
 
-    directory = open_directory(args.db)
-    try:
-        with directory.session() as session:
-            if session.get(Service, args.service_id) is None:
-                print(f"ketdir: there is no service with the id {args.service_id}.", file=sys.stderr)
-                return 1
-            name = _name(session, args.service_id)
-            entries = history(session, args.service_id)
-    finally:
-        directory.close()
-    if not entries:
-        print(f"No recorded changes to “{name}”.")
+    found = _on_directory(args, lambda directory: service_history(directory, args.service_id))
+    if not found.entries:
+        print(f"No recorded changes to “{found.name}”.")
         return 0
-    print(f"Changes to “{name}”, newest first:")
-    for e in entries:
+    print(f"Changes to “{found.name}”, newest first:")
+    for e in found.entries:
         change = f"{e.field_label}: {e.old_value or '(empty)'} → {e.new_value or '(empty)'}" if e.field else ""
         print(f"  {e.when:<26} {e.editor:<20} {e.action_label:<16} {change}")
     return 0

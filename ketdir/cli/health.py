@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import sys
 
+from ketdir.freshness import DEFAULT_STALE_MONTHS
 from ketdir.health.model import CHECKS
 
 
@@ -21,8 +22,8 @@ def register(subparsers) -> None:
         description="Check the directory's data and report what needs fixing. Checks: "
         + "; ".join(f"{c.code} ({c.label.lower()})" for c in CHECKS) + ".",
     )
-    p.add_argument("--stale-months", type=int, default=12, metavar="N",
-                   help="a record no person has checked for N months is stale (default 12)")
+    p.add_argument("--stale-months", type=int, default=DEFAULT_STALE_MONTHS, metavar="N",
+                   help=f"a record no person has checked for N months is stale (default {DEFAULT_STALE_MONTHS})")
     p.add_argument("--csv", metavar="FILE", help="write every finding to this CSV file (- for standard output)")
     p.add_argument("--only", action="append", metavar="CHECK",
                    help="run only this check (repeat or comma-separate): " + ", ".join(c.code for c in CHECKS))
@@ -37,29 +38,33 @@ def _today(value: str | None) -> dt.date:
     if not value:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(value.strip())
+        day = dt.date.fromisoformat(value.strip())
     except ValueError:
         raise UsageProblem(f"--today “{value}” is not a date; use YYYY-MM-DD, e.g. --today 2026-11-25") from None
+    from ketdir.app.health import EARLIEST_DAY
+
+    if day < EARLIEST_DAY:
+        raise UsageProblem(f"--today {day.isoformat()} is too long ago; give a date from {EARLIEST_DAY.year} on "
+                           "(or leave it out for today)")
+    return day
 
 
 def run_check_command(args: argparse.Namespace) -> int:
-    from ketdir.problems import BadInput as UsageProblem
+    from ketdir.app import open_directory
+    from ketdir.app.health import checks_to_run, run_health
+    from ketdir.freshness import MAX_STALE_MONTHS
     from ketdir.health.output import report_summary, report_table, write_csv
-    from ketdir.health.run import normalise_checks, run_checks
-    from ketdir.store.engine import open_directory
+    from ketdir.problems import BadInput as UsageProblem
 
-    if args.stale_months is None or args.stale_months < 1:
-        raise UsageProblem("--stale-months must be a whole number of months, 1 or more")
-    try:
-        only = normalise_checks(args.only)
-    except ValueError as exc:
-        raise UsageProblem(str(exc)) from None
+    if args.stale_months is None or not 1 <= args.stale_months <= MAX_STALE_MONTHS:
+        raise UsageProblem(f"--stale-months must be a whole number of months from 1 to {MAX_STALE_MONTHS:,} "
+                           "(100 years)")
     today = _today(args.today)
+    only = checks_to_run(args.only)
 
     directory = open_directory(args.db)
     try:
-        with directory.session() as session:
-            report = run_checks(session, today, args.stale_months, only=only)
+        report = run_health(directory, today=today, stale_months=args.stale_months, only=only)
     finally:
         directory.close()
 

@@ -20,6 +20,7 @@ from ketdir.editing.service import (
     EditConflict,
     EditProblem,
     InvalidDraft,
+    MissingDetail,
     ServiceMissing,
     create_service,
     mark_verified,
@@ -32,7 +33,7 @@ from ketdir.editing.validate import FieldError, errors_by_field, validate_draft
 __all__ = [
     "BANK_HOLIDAYS", "DAYS", "DAY_NAMES", "PHONE_TYPES", "PHONE_TYPE_LABELS", "STATUSES", "STATUS_LABELS",
     "ChangeEntry", "DatabaseBusy", "EditConflict", "EditProblem", "FieldError", "InvalidDraft", "LoadedService",
-    "PhoneDraft", "ServiceDraft", "ServiceMissing", "WeeklyHours", "create_service", "describe_time",
+    "MissingDetail", "PhoneDraft", "ServiceDraft", "ServiceMissing", "WeeklyHours", "create_service", "describe_time",
     "errors_by_field", "history", "load_draft", "mark_verified", "merge_drafts", "retire_service", "snapshot", "update_service",
     "validate_draft",
 ]

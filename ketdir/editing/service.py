@@ -39,6 +39,7 @@ from ketdir.editing.validate import FieldError, validate_draft
 from ketdir.geo import POSTCODE_RE, Gazetteer, default_gazetteer
 from ketdir.health.checks import LOOSE_POSTCODE
 from ketdir.needs import TAXONOMY_NAME
+from ketdir.problems import BadInput, Conflict, KetdirProblem, NotFound, Unavailable, is_locked
 from ketdir.store import index
 from ketdir.store.models import (
     Accessibility,
@@ -58,18 +59,24 @@ from ketdir.store.records import ensure_need_taxonomy, need_term_id
 RETIRED = "inactive"
 
 
-class EditProblem(Exception):
+class EditProblem(KetdirProblem):
     """A change that could not be made; the message says why and what to do. Nothing was changed."""
 
 
-class InvalidDraft(EditProblem):
+class InvalidDraft(EditProblem, BadInput):
+    """The draft has field errors (`errors`, each naming its field); the form shows each next to its field."""
+
     def __init__(self, errors: list[FieldError]) -> None:
         self.errors = errors
         listed = "; ".join(e.message for e in errors[:3]) + ("; …" if len(errors) > 3 else "")
         super().__init__(f"The service can't be saved until these are corrected: {listed}")
 
 
-class EditConflict(EditProblem):
+class MissingDetail(EditProblem, BadInput):
+    """Something every change needs is missing: who made it, or why a service is retired."""
+
+
+class EditConflict(EditProblem, Conflict):
     """Someone else saved the service after this editor loaded it."""
 
     def __init__(self, editor: str | None, at: dt.datetime | None, current_version: int | None) -> None:
@@ -84,11 +91,11 @@ class EditConflict(EditProblem):
         )
 
 
-class ServiceMissing(EditProblem):
+class ServiceMissing(EditProblem, NotFound):
     pass
 
 
-class DatabaseBusy(EditProblem):
+class DatabaseBusy(EditProblem, Unavailable):
     pass
 
 
@@ -163,7 +170,7 @@ def snapshot(d: ServiceDraft) -> dict[str, str | None]:
 def _editor(editor: str) -> str:
     editor = (editor or "").strip()
     if not editor:
-        raise EditProblem("Enter your name first, so the change history says who made this change.")
+        raise MissingDetail("Enter your name first, so the change history says who made this change.")
     return editor
 
 
@@ -233,8 +240,7 @@ def _flush(session: Session, service: Service) -> None:
         # Saved by someone else between our read and our write (the UPDATE found no row at our version).
         raise _conflict_from_fresh(bind, service_id) from None
     except OperationalError as exc:
-        text = str(exc.orig or exc)
-        if "locked" not in text and "busy" not in text:
+        if not is_locked(exc):
             raise
         # SQLite refuses a write from a transaction whose snapshot is out of date: was it a save?
         conflict = _conflict_from_fresh(bind, service_id, unless_version=loaded_version)
@@ -485,7 +491,7 @@ def retire_service(session: Session, service_id: str, editor: str, reason: str, 
     editor = _editor(editor)
     reason = (reason or "").strip()
     if not reason:
-        raise EditProblem("Say why the service is being retired (for example “closed in March 2026”).")
+        raise MissingDetail("Say why the service is being retired (for example “closed in March 2026”).")
     now = now or utc_now()
     service = _load(session, service_id, expected_version)
     old = service.status

@@ -5,14 +5,14 @@
     view.run()                                     # F5 in the view does the same
 
 The findings table is a DB-free model fed whole by `set_report()` (the Vorta pattern) behind a filter
-proxy whose setters call invalidateFilter() (the Picard pattern). The checks run in a QRunnable with
-its own Session and a separate signals object (the Rare pattern); only plain dataclasses come back.
+proxy whose setters call invalidateFilter() (the Picard pattern). The checks are `ketdir.app.health.run_health`
+run through the view's Worker: progress and Stop go through its Progress, and only plain dataclasses come
+back. A run that fails stops the spinner and says why.
 """
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import traceback
+from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import (
@@ -20,10 +20,8 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QRunnable,
     QSortFilterProxyModel,
     Qt,
-    QThreadPool,
     Signal,
 )
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -34,7 +32,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -43,9 +40,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketdir.health import CHECKS, SEVERITIES, ChecksCancelled, Finding, HealthReport, run_checks, write_csv
+from ketdir.app import Directory
+from ketdir.app.health import run_health
+from ketdir.freshness import DEFAULT_STALE_MONTHS
+from ketdir.gui.messages import show_problem, show_saved
+from ketdir.gui.workers import Job, Worker
+from ketdir.health import CHECKS, SEVERITIES, Finding, HealthReport, write_csv
 from ketdir.health.model import SEVERITY_LABELS
-from ketdir.store.engine import Directory
+from ketdir.problems import Cancelled, KetdirProblem
 
 COLUMNS = ("Severity", "Check", "Service", "Field", "Problem")
 FINDING_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -134,46 +136,6 @@ class FindingsFilter(QSortFilterProxyModel):
         return [self.index(r, 0).data(FINDING_ROLE) for r in range(self.rowCount())]
 
 
-# ------------------------------------------------------------------------------------------ the worker
-
-
-class _Signals(QObject):
-    progress = Signal(int, str, int, int)  # run number, what, done, total
-    result = Signal(int, object)  # run number, HealthReport
-    error = Signal(int, str)  # run number, message for people
-
-
-class ChecksTask(QRunnable):
-    def __init__(self, run_no: int, directory: Directory, today: dt.date, stale_months: int,
-                 signals: _Signals, stop: threading.Event) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
-        self.run_no, self.directory, self.today, self.stale_months = run_no, directory, today, stale_months
-        self.signals, self.stop = signals, stop
-
-    def run(self) -> None:
-        try:
-            with self.directory.session() as session:
-                report = run_checks(
-                    session, self.today, self.stale_months,
-                    progress=lambda what, done, total: self.signals.progress.emit(self.run_no, what, done, total),
-                    cancelled=self.stop.is_set,
-                )
-        except ChecksCancelled:
-            self.signals.error.emit(self.run_no, "")
-            return
-        except Exception as exc:  # a failed check run is a message, never a crash
-            traceback.print_exc()
-            text = str(getattr(exc, "orig", None) or exc)
-            if "locked" in text or "busy" in text:
-                message = "The database is busy (perhaps an import is running). Run the checks again in a moment."
-            else:
-                message = f"The checks could not run: {text}. Try again; if it keeps happening, restart ketdir."
-            self.signals.error.emit(self.run_no, message)
-            return
-        self.signals.result.emit(self.run_no, report)
-
-
 # --------------------------------------------------------------------------------------------- the view
 
 
@@ -184,20 +146,13 @@ class HealthView(QWidget):
     busyChanged = Signal(bool)
 
     def __init__(self, directory: Directory, *, today: Callable[[], dt.date] | None = None,
-                 stale_months: int = 12, parent: QWidget | None = None) -> None:
+                 stale_months: int = DEFAULT_STALE_MONTHS, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.directory = directory
         self._today = today or dt.date.today
         self._report: HealthReport | None = None
-        self._run_no = 0
-        self._running = False
-        self._stop = threading.Event()
-        self._signals = _Signals(self)
-        self._signals.progress.connect(self._on_progress)
-        self._signals.result.connect(self._on_result)
-        self._signals.error.connect(self._on_error)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
+        self._job: Job | None = None
+        self._worker = Worker(self, threads=1)
         self.setAccessibleName("Data health")
         self.model = FindingsModel(self)
         self.proxy = FindingsFilter(self)
@@ -326,28 +281,33 @@ class HealthView(QWidget):
 
     @property
     def running(self) -> bool:
-        return self._running
+        return self._job is not None
 
-    def run(self) -> None:
+    def run(self) -> Job:
         """Start the checks in the background (a run already going is stopped first)."""
-        if self._running:
-            self._stop.set()
-        self._run_no += 1
-        self._stop = threading.Event()
+        if self._job is not None:
+            self._job.cancel()
         self._set_running(True)
         self.progress.setRange(0, 0)
         self.progress.setFormat("Starting…")
-        self._pool.start(ChecksTask(self._run_no, self.directory, self._today(), self.stale_months.value(),
-                                    self._signals, self._stop))
+        self._job = job = self._worker.run(
+            run_health, self.directory, today=self._today(), stale_months=self.stale_months.value(),
+            on_progress=lambda what, done, total: self._on_progress(job, what, done, total),
+            on_result=lambda report: self._on_result(job, report),
+            on_problem=lambda problem: self._on_problem(job, problem),
+        )
+        return job
 
     def cancel(self) -> None:
-        if self._running:
-            self._stop.set()
+        """Stop: the run ends at its next step, having changed nothing."""
+        if self._job is not None:
+            self._job.cancel()
+            self.stop_button.setEnabled(False)
+            self.progress.setFormat("Stopping…")
 
     def shutdown(self) -> None:
         """Stop a run and wait for its thread (call before closing the database)."""
-        self._stop.set()
-        self._pool.waitForDone(10000)
+        self._worker.shutdown(10000)
 
     def set_check_filter(self, code: str | None) -> None:
         i = self.check_filter.findData(code)
@@ -372,7 +332,6 @@ class HealthView(QWidget):
     # ---------------------------------------------------------------------------------------- internals
 
     def _set_running(self, running: bool) -> None:
-        self._running = running
         self.progress.setVisible(running)
         self.stop_button.setEnabled(running)
         self.run_button.setEnabled(not running)
@@ -380,8 +339,8 @@ class HealthView(QWidget):
         if not running and self.focusWidget() is None:
             self.run_button.setFocus()
 
-    def _on_progress(self, run_no: int, what: str, done: int, total: int) -> None:
-        if run_no != self._run_no:
+    def _on_progress(self, job: Job, what: str, done: int, total: int) -> None:
+        if job is not self._job:
             return
         if total:
             self.progress.setRange(0, total)
@@ -391,22 +350,25 @@ class HealthView(QWidget):
             self.progress.setRange(0, 0)
             self.progress.setFormat(f"{what}…")
 
-    def _on_result(self, run_no: int, report: HealthReport) -> None:
-        if run_no != self._run_no:
+    def _on_result(self, job: Job, report: HealthReport) -> None:
+        if job is not self._job:
             return
+        self._job = None
         self._set_running(False)
         self.set_report(report)
         self.finished.emit(report)
 
-    def _on_error(self, run_no: int, message: str) -> None:
-        if run_no != self._run_no:
+    def _on_problem(self, job: Job, problem: KetdirProblem) -> None:
+        if job is not self._job:
             return
+        self._job = None
         self._set_running(False)
-        if not message:
+        if isinstance(problem, Cancelled):
             self.summary.setText("The checks were stopped. Nothing was changed. " + self._summary_text())
             return
-        self.summary.setText(message)
-        self.failed.emit(message)
+        self.summary.setText(f"The checks could not run. {problem}")
+        show_problem(self, problem)
+        self.failed.emit(str(problem))
 
     def set_report(self, report: HealthReport) -> None:
         """Show a report (run() does this; tests and the window may too)."""
@@ -477,8 +439,8 @@ class HealthView(QWidget):
         try:
             count = self.export_csv(path)
         except OSError as exc:
-            QMessageBox.warning(self, "Could not export",
-                                f"The findings could not be saved to {path}: {exc.strerror or exc}. "
-                                "Choose another folder or file name.")
+            show_problem(self, f"The findings could not be saved to {path}: {exc.strerror or exc}. Choose another "
+                               "folder or file name.", title="Could not export")
             return
         self.summary.setText(f"Saved {count:,} finding{'s' if count != 1 else ''} to {path}. " + self._summary_text())
+        show_saved(self, Path(path), "Findings")

@@ -10,7 +10,10 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMessageBox
 
+from ketdir.gui.messages import show_problem
 from ketdir.gui.settings import user_settings
+from ketdir.gui.window_keys import WindowKeys
+from ketdir.gui.workers import Worker
 
 if TYPE_CHECKING:
     from ketdir.gui.main_window import MainWindow
@@ -49,6 +52,8 @@ class WorkMenus:
         self.shortlist_dock: QDockWidget | None = None
         self.shortlist = None
         self._open: list = []  # non-modal dialogs kept alive
+        self._worker = Worker(window)
+        self.keys = WindowKeys(window)  # Ctrl+E and the rest work from the search field too
         bar = window.menuBar()
         bar.setAccessibleName("Menu bar")
 
@@ -58,7 +63,7 @@ class WorkMenus:
         self._add(file_menu, "&Quit", "Ctrl+Q", window.close)
 
         service = bar.addMenu("&Service")
-        self._add(service, "&Copy referral", None, window.copy_referral)
+        service.addAction(window.actions_.copy_referral)  # the window's own action: the menu shows its keys
         self._add(service, "Add to &shortlist", "Ctrl+D", self.add_to_shortlist)
         self._add(service, "&Print or save slip…", "Ctrl+P", self.print_slip)
         self._add(service, "Show &QR code", "Ctrl+Shift+Q", self.show_qr)
@@ -188,34 +193,55 @@ class WorkMenus:
         dialog = QDialog(self.window)
         dialog.setWindowTitle("Data health")
         dialog.setAccessibleName("Data health")
-        view = HealthView(self.window.directory, today=self._today(), parent=dialog)
-        view.serviceRequested.connect(self.window.show_service)
+        view = HealthView(self.window.directory, today=self._today, parent=dialog)
+        view.serviceRequested.connect(self.open_finding)
         dialog.finished.connect(lambda _r: view.shutdown())
         QVBoxLayout(dialog).addWidget(view)
         dialog.resize(1000, 600)
         self._keep(dialog)
         view.run()
 
+    def open_finding(self, service_id: str) -> None:
+        """A data-health finding: show its service in the window and open the editor to put it right."""
+        self.window.show_service(service_id)
+        self.edit(service_id)
+
     def edit_service(self) -> None:
-        from ketdir.gui.service_editor import ServiceEditor
-
         detail = self._selected()
-        if detail is None:
-            return
-        editor = ServiceEditor(self.window.directory, detail.id, today=self._today(), parent=self.window)
-        editor.saved.connect(lambda _id: self.window.run_search())
-        editor.verified.connect(lambda _id: self.window.run_search())
-        editor.retired.connect(lambda _id: self.window.run_search())
-        self._keep(editor)
+        if detail is not None:
+            self.edit(detail.id)
 
-    def add_service(self) -> None:
+    def edit(self, service_id: str) -> None:
+        """Read the service off the UI thread, then open the editor on it (or bring its open editor forward)."""
+        from ketdir.app.editing import load_service
         from ketdir.gui.service_editor import ServiceEditor
 
         if self.window.directory is None:
             return
-        editor = ServiceEditor(self.window.directory, None, today=self._today(), parent=self.window)
-        editor.saved.connect(lambda _id: self.window.run_search())
+        for dialog in self._open:
+            if isinstance(dialog, ServiceEditor) and dialog.isVisible() and dialog.service_id == service_id:
+                dialog.raise_()
+                dialog.activateWindow()
+                return
+        self._worker.run(load_service, self.window.directory, service_id, on_result=self._open_editor,
+                         on_problem=lambda problem: show_problem(self.window, problem))
+
+    def _open_editor(self, loaded) -> None:
+        from ketdir.gui.service_editor import ServiceEditor
+
+        editor = ServiceEditor(self.window.directory, loaded, today=self._today, parent=self.window)
+        editor.saved.connect(self._service_saved)
+        editor.retired.connect(lambda _id: self.window.run_search())  # it leaves the results
         self._keep(editor)
+
+    def _service_saved(self, service_id: str) -> None:
+        """Search again (the row shows the new name) and show the service as it was saved."""
+        self.window.run_search()
+        self.window.show_service(service_id)
+
+    def add_service(self) -> None:
+        if self.window.directory is not None:
+            self._open_editor(None)
 
     def show_history(self) -> None:
         from ketdir.gui.history_dialog import HistoryDialog

@@ -1,13 +1,13 @@
 """Add or edit a service, with validation as you type; mark it verified; retire it.
 
-    dialog = ServiceEditor(directory, service_id)      # service_id=None adds a new service
-    dialog.saved.connect(refresh_results)              # emits the service id after every save
-    dialog.exec()
+    dialog = ServiceEditor(directory, load_service(directory, service_id))   # None adds a new service
+    dialog.saved.connect(refresh_results)                                   # the service id, after every save
 
 Each field shows its problem next to it as soon as it is touched (at once, for a record being edited);
-Save stays disabled until nothing is wrong. A save that meets someone else's newer save is refused with
-who and when, the form keeps every edit, and "Reload" lays the edits over their version. Database work
-is one short transaction per button press on the UI thread (one service: milliseconds).
+Save stays disabled until nothing is wrong. Saving, verifying, retiring and reloading are `ketdir.app.editing`
+use cases run through the dialog's Worker, never on the UI thread; while one runs the buttons wait. A save
+that meets someone else's newer save is refused with who and when, the form keeps every edit, and "Reload"
+lays the edits over their version.
 
 The editor's name (for the change history) comes from the caller, else from QSettings
 ("editing/editor_name"), and is remembered after a successful save.
@@ -41,6 +41,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketdir.app import Directory
+from ketdir.app import editing as stewardship
 from ketdir.editing import (
     DAY_NAMES,
     DAYS,
@@ -48,26 +50,22 @@ from ketdir.editing import (
     PHONE_TYPES,
     STATUS_LABELS,
     STATUSES,
-    EditConflict,
-    EditProblem,
     FieldError,
+    InvalidDraft,
     LoadedService,
     PhoneDraft,
     ServiceDraft,
     WeeklyHours,
-    create_service,
     errors_by_field,
-    load_draft,
-    mark_verified,
     merge_drafts,
-    retire_service,
-    update_service,
     validate_draft,
 )
 from ketdir.editing.history import FIELD_LABELS
-from ketdir.needs import need_types
-from ketdir.store.engine import Directory
+from ketdir.gui.messages import show_problem
 from ketdir.gui.settings import user_settings
+from ketdir.gui.workers import Job, Worker
+from ketdir.needs import need_types
+from ketdir.problems import Conflict, KetdirProblem
 
 EDITOR_NAME_KEY = "editing/editor_name"
 SAVE_SHORTCUT = "Ctrl+S"
@@ -211,36 +209,34 @@ class HoursRow(QWidget):
 
 
 class ServiceEditor(QDialog):
-    saved = Signal(str)  # service id, after any save (add, edit, verify, retire)
+    saved = Signal(str)  # service id, after a save (add, edit, verify)
     verified = Signal(str)
-    retired = Signal(str)
+    retired = Signal(str)  # instead of saved: the service has left search
+    busyChanged = Signal(bool)  # a save, retirement or reload is running
 
-    def __init__(self, directory: Directory, service_id: str | None = None, *, editor_name: str | None = None,
+    def __init__(self, directory: Directory, loaded: LoadedService | None = None, *, editor_name: str | None = None,
                  today: Callable[[], dt.date] | None = None, settings: QSettings | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.directory = directory
-        self.service_id = service_id
+        self.service_id = loaded.id if loaded else None
         self.settings = user_settings(settings)
         self._today = today or dt.date.today
-        self._loaded: LoadedService | None = None
+        self._loaded = loaded
         self._touched: set[str] = set()
         self._errors: list[FieldError] = []
         self._filling = False
+        self._job: Job | None = None
+        self._worker = Worker(self, threads=1)  # one change at a time, in the order the person asked
+        self.last_problem: str | None = None
         self.phone_rows: list[PhoneRow] = []
         self.hours_rows: list[HoursRow] = []
-        self.setAccessibleName("Edit service" if service_id else "Add a service")
+        self.setAccessibleName("Edit service" if loaded else "Add a service")
         self.setMinimumWidth(760)
 
-        if service_id is not None:
-            with directory.session() as session:
-                self._loaded = load_draft(session, service_id)
-            if self._loaded is None:
-                raise EditProblem(f"There is no service with the id {service_id} in this directory.")
         self._build(editor_name)
-        draft = self._loaded.draft if self._loaded else ServiceDraft()
-        self.set_draft(draft)
-        if self._loaded is not None:
+        self.set_draft(loaded.draft if loaded else ServiceDraft())
+        if loaded is not None:
             self._touched = {"*"}  # a stored record's problems are real: show them all at once
         self._validate()
         self.name.setFocus()
@@ -638,8 +634,7 @@ class ServiceEditor(QDialog):
                               ("postal_code", self.postcode), ("editor", self.editor_name)):
             widget.setAccessibleDescription(by_field.get(field, ""))
         self._show_coordinates()
-        self.save_button.setEnabled(not errors)
-        self.verify_button.setEnabled(not errors)
+        self._set_buttons()
         if errors:
             hidden = [e for e in errors if not self._shown(e.field) or e.field == "contact"]
             shown_count = len({e.field for e in errors}) - len({e.field for e in hidden})
@@ -682,126 +677,141 @@ class ServiceEditor(QDialog):
 
     # ------------------------------------------------------------------------------------------- actions
 
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
     def _remember_editor(self) -> str:
         name = self.editor_name.text().strip()
         if self.settings is not None and name:
             self.settings.setValue(EDITOR_NAME_KEY, name)
         return name
 
-    def _after_save(self, service_id: str) -> None:
-        self.service_id = service_id
-        with self.directory.session() as session:
-            self._loaded = load_draft(session, service_id)
-        self.setWindowTitle(f"Edit “{self._loaded.draft.name}”")
-        self.retire_button.setEnabled(True)
-        self.history_button.setEnabled(True)
-        self.reload_button.setEnabled(True)
-        self._show_assured()
-        self._validate()
+    def _run(self, doing: str, fn, *args, on_result, **kwargs) -> Job | None:
+        """Run one app use case off the UI thread; the buttons wait until it has finished."""
+        if self._job is not None:
+            return None
+        self.problems.setText(doing)
+        self._job = self._worker.run(fn, *args, on_result=on_result, on_problem=self._failed, **kwargs)
+        self._job.finished.connect(self._job_finished)
+        self._set_buttons()
+        self.busyChanged.emit(True)
+        return self._job
 
-    def _explain(self, problem: Exception, title: str) -> None:
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(title)
-        box.setText(str(problem))
-        box.setAccessibleName(title)
-        if isinstance(problem, EditConflict):
-            reload = box.addButton("Reload (keep my edits)", QMessageBox.ButtonRole.AcceptRole)
-            box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
-            box.setDefaultButton(reload)
-            self.last_problem = str(problem)
-            box.exec()
-            if box.clickedButton() is reload:
-                self.reload()
-            return
+    def _job_finished(self) -> None:
+        self._job = None
+        self._set_buttons()
+        self.busyChanged.emit(False)
+
+    def _set_buttons(self) -> None:
+        idle, stored = self._job is None, self._loaded is not None
+        self.save_button.setEnabled(idle and not self._errors)
+        self.verify_button.setEnabled(idle and not self._errors)
+        for button in (self.retire_button, self.history_button, self.reload_button):
+            button.setEnabled(idle and stored)
+
+    def _failed(self, problem: KetdirProblem) -> None:
+        """Say what happened; the form keeps every edit. A conflict offers Reload (their version + my edits)."""
         self.last_problem = str(problem)
-        box.exec()
+        if isinstance(problem, InvalidDraft):
+            self._touched.add("*")
+        self._validate()
+        if isinstance(problem, Conflict):
+            self._offer_reload(problem)
+            return
+        text = str(problem)
+        if "form" not in text:
+            text += " Your edits are still in the form."
+        show_problem(self, text, title=problem.title)
 
-    def _save(self, verify: bool) -> bool:
-        if self._validate():
-            return False
-        editor = self._remember_editor()
-        draft = self.draft()
-        today = self._today()
-        try:
-            with self.directory.session() as session, session.begin():
-                if self._loaded is None:
-                    new_id = create_service(session, draft, editor, verified_on=today if verify else None)
-                elif verify and not self.is_dirty():
-                    mark_verified(session, self._loaded.id, editor, today, expected_version=self._loaded.version)
-                    new_id = self._loaded.id
-                else:
-                    update_service(session, self._loaded.id, draft, self._loaded.version, editor,
-                                   verified_on=today if verify else None)
-                    new_id = self._loaded.id
-        except EditConflict as conflict:
-            self._explain(conflict, "Someone else changed this service")
-            return False
-        except EditProblem as problem:
-            self._explain(problem, "The service was not saved")
-            return False
-        except Exception as exc:  # the form is kept whatever happens
-            self._explain(Exception(f"The service could not be saved: {exc}. Your edits are kept in the form; "
-                                    "try again."), "The service was not saved")
-            return False
-        self._after_save(new_id)
-        if verify:
-            self.verified.emit(new_id)
-        self.saved.emit(new_id)
-        return True
+    def _offer_reload(self, conflict: Conflict) -> QMessageBox:
+        box = QMessageBox(self)
+        box.setObjectName("problemBox")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Someone else changed this service")
+        box.setText("Someone else changed this service")
+        box.setInformativeText(str(conflict))
+        box.setAccessibleName("Someone else changed this service")
+        reload = box.addButton("Reload (keep my edits)", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(reload)
+        box.buttonClicked.connect(lambda button: self.reload() if button is reload else None)
+        box.open()
+        return box
 
-    def save(self) -> bool:
-        """Save and close; returns False (and keeps the dialog open) when it could not save."""
-        if self._save(verify=False):
+    def _saved(self, saved: LoadedService, sent: ServiceDraft, *, verified: bool, close: bool) -> None:
+        self._loaded = saved
+        self.service_id = saved.id
+        self.setWindowTitle(f"Edit “{saved.draft.name}”")
+        self.setAccessibleName("Edit service")
+        self._touched = {"*"}
+        if self.draft() == sent:  # show what was stored (postcode tidied, map position filled in) ...
+            self.set_draft(saved.draft)
+        else:  # ... unless the person typed on while it saved: those edits stay, still to be saved
+            self._validate()
+        self.problems.setText("Saved." if not verified else f"Saved and marked verified on {_long_date(saved.assured_date)}.")
+        if verified:
+            self.verified.emit(saved.id)
+        self.saved.emit(saved.id)
+        if close:
             self.accept()
-            return True
-        return False
 
-    def mark_verified(self) -> bool:
-        """Record that a person checked the details today (saving any edits first). The dialog stays open."""
+    def _save(self, verify: bool) -> Job | None:
+        if self._validate() or self._job is not None:
+            return None
+        editor = self._remember_editor()
+        loaded, draft = self._loaded, self.draft()
+        close = not verify  # Save closes the dialog; Mark verified keeps it open
+        return self._run("Saving…", stewardship.save_service, self.directory, draft, editor,
+                         service_id=loaded.id if loaded else None,
+                         expected_version=loaded.version if loaded else None,
+                         verified_on=self._today() if verify else None,
+                         on_result=lambda saved: self._saved(saved, draft, verified=verify, close=close))
+
+    def save(self) -> Job | None:
+        """Save and close (when it has saved); the Job, or None when the form has errors or a save is running."""
+        return self._save(verify=False)
+
+    def mark_verified(self) -> Job | None:
+        """Record that a person checked the details today (saving any edits too). The dialog stays open."""
         return self._save(verify=True)
 
-    def retire(self) -> bool:
-        if self._loaded is None:
-            return False
+    def retire(self) -> Job | None:
+        if self._loaded is None or self._job is not None:
+            return None
         if not self.editor_name.text().strip():
             self._touch("editor")
             self._validate()
             self.editor_name.setFocus()
-            return False
+            return None
         reason, ok = QInputDialog.getText(self, "Retire this service",
                                           f"Why is “{self._loaded.draft.name}” being retired? It will no longer "
                                           "appear in search; its record and history are kept.")
         if not ok:
-            return False
+            return None
         return self.retire_with_reason(reason)
 
-    def retire_with_reason(self, reason: str) -> bool:
-        editor = self._remember_editor()
-        try:
-            with self.directory.session() as session, session.begin():
-                retire_service(session, self._loaded.id, editor, reason, expected_version=self._loaded.version)
-        except EditProblem as problem:
-            self._explain(problem, "The service was not retired")
-            return False
-        service_id = self._loaded.id
-        self.retired.emit(service_id)
-        self.saved.emit(service_id)
-        self.accept()
-        return True
+    def retire_with_reason(self, reason: str) -> Job | None:
+        if self._loaded is None:
+            return None
+        return self._run("Retiring…", stewardship.retire_service, self.directory, self._loaded.id,
+                         self._remember_editor(), reason, expected_version=self._loaded.version,
+                         on_result=self._retired)
 
-    def reload(self) -> None:
+    def _retired(self, saved: LoadedService) -> None:
+        self._loaded = saved
+        self.retired.emit(saved.id)
+        self.accept()
+
+    def reload(self) -> Job | None:
         """Read the saved record again and lay this form's edits over it (they are never thrown away)."""
         if self._loaded is None:
-            return
-        mine = self.draft()
-        with self.directory.session() as session:
-            fresh = load_draft(session, self._loaded.id)
-        if fresh is None:
-            self._explain(EditProblem("This service is no longer in the directory. Your edits are kept in the "
-                                      "form."), "The service has gone")
-            return
-        merged, both = merge_drafts(self._loaded.draft, mine, fresh.draft)
+            return None
+        return self._run("Reading the saved record…", stewardship.load_service, self.directory, self._loaded.id,
+                         on_result=self._reloaded)
+
+    def _reloaded(self, fresh: LoadedService) -> None:
+        merged, both = merge_drafts(self._loaded.draft, self.draft(), fresh.draft)
         self._loaded = fresh
         self.set_draft(merged)
         if both:
@@ -816,7 +826,7 @@ class ServiceEditor(QDialog):
             return
         from ketdir.gui.history_dialog import HistoryDialog
 
-        HistoryDialog(self.directory, self._loaded.id, parent=self).exec()
+        HistoryDialog(self.directory, self._loaded.id, parent=self).show()
 
     def reject(self) -> None:
         if self.is_dirty():
@@ -830,26 +840,4 @@ class ServiceEditor(QDialog):
         super().reject()
 
 
-# ------------------------------------------------------------------------------ for the main window
-
-
-def add_service(directory: Directory, parent: QWidget | None = None, **kw) -> str | None:
-    """Open the editor for a new service; the new id, or None if cancelled."""
-    dialog = ServiceEditor(directory, None, parent=parent, **kw)
-    return dialog.service_id if dialog.exec() == QDialog.DialogCode.Accepted else None
-
-
-def edit_service(directory: Directory, service_id: str, parent: QWidget | None = None, **kw) -> bool:
-    """Open the editor on a service; True if it was saved (or retired)."""
-    try:
-        dialog = ServiceEditor(directory, service_id, parent=parent, **kw)
-    except EditProblem as problem:
-        QMessageBox.warning(parent, "Cannot edit this service", str(problem))
-        return False
-    saved: list[str] = []
-    dialog.saved.connect(saved.append)
-    dialog.exec()
-    return bool(saved)
-
-
-__all__ = ["ServiceEditor", "add_service", "edit_service"]
+__all__ = ["ServiceEditor"]

@@ -7,6 +7,7 @@ import re
 from typing import Iterator
 
 from ketdir import hours as hours_mod
+from ketdir.freshness import months_since
 from ketdir.geo import MAX_MILES_FROM_DISTRICT, POSTCODE_RE, UK_BOX, Gazetteer, distance_miles
 from ketdir.health.gather import SCHEDULE_FIELDS, PlaceFact, ServiceFacts
 from ketdir.health.model import ERROR, WARNING, Finding
@@ -21,25 +22,6 @@ LOOSE_POSTCODE = re.compile(r"(?P<outward>[A-Z]{1,2}[0-9][A-Z0-9]?)(?P<inward>[0
 def long_date(day: dt.date) -> str:
     """ "3 November 2024"."""
     return f"{day.day} {day:%B %Y}"
-
-
-def stale_cutoff(today: dt.date, months: int) -> dt.date:
-    """The date before which a check is stale: the same day `months` months ago (clamped to the month's end)."""
-    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-    month += 1
-    day = today.day
-    while True:
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            day -= 1
-
-
-def months_since(then: dt.date, today: dt.date) -> int:
-    months = (today.year - then.year) * 12 + today.month - then.month
-    if today.day < then.day:
-        months -= 1
-    return max(0, months)
 
 
 def _finding(check: str, severity: str, s: ServiceFacts, field: str, message: str,

@@ -7,20 +7,20 @@ from typing import Callable, Iterable
 
 from sqlalchemy.orm import Session
 
+from ketdir import problems
+from ketdir.freshness import DEFAULT_STALE_MONTHS, stale_cutoff
 from ketdir.geo import Gazetteer, default_gazetteer
 from ketdir.health import checks as c
 from ketdir.health.duplicates import find_duplicates
 from ketdir.health.gather import gather
 from ketdir.health.model import CHECK_CODES, HealthReport
 
-DEFAULT_STALE_MONTHS = 12
-
 # progress(what is happening, done, total); cancelled() -> True to stop (raises ChecksCancelled).
 Progress = Callable[[str, int, int], None]
 Cancelled = Callable[[], bool]
 
 
-class ChecksCancelled(Exception):
+class ChecksCancelled(problems.Cancelled):
     """The person stopped the checks; nothing was changed."""
 
 
@@ -79,7 +79,7 @@ def run_checks(
     report.services_checked = len(services)
     places = c.PlaceChecker(gazetteer or default_gazetteer()) if want & {"postcode", "coordinates"} else None
     schedules = c.ScheduleChecker()
-    cutoff = c.stale_cutoff(today, stale_months)
+    cutoff = stale_cutoff(today, stale_months)
     total = len(services)
     out = report.findings
     for i, s in enumerate(services):

@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ketdir import hours as hours_mod
+from ketdir.freshness import is_stale
 from ketdir.geo import Gazetteer, Place, default_gazetteer
 from ketdir.needs import need_types
 from ketdir.search.cache import IndexCache, index_cache
@@ -16,7 +17,6 @@ from ketdir.search.text_query import TextPlan, plan_text
 from ketdir.search.types import Hit, OpenState, Query, Results
 from ketdir.store import fts
 
-STALE_AFTER = dt.timedelta(days=365)
 NATIONAL_LIMIT = 15  # national lines shown in their own group
 FEW = 3  # fewer results than this: try the spelling fallback
 
@@ -169,7 +169,6 @@ def _hits(session, cache: IndexCache, candidates: list[Candidate], plan: TextPla
     ).all()
     needs = need_types()
     why = _Why(plan)
-    stale_before = at.date() - STALE_AFTER
     found = {}
     for rowid, sid, name, org, mask, national, demo, pattern_id, assured, unverified, phone in rows:
         cand = by_rowid[rowid]
@@ -186,7 +185,7 @@ def _hits(session, cache: IndexCache, candidates: list[Candidate], plan: TextPla
             distance_miles=cand.distance,
             open_state=open_state,
             assured_date=assured_date,
-            is_stale=assured_date is None or assured_date < stale_before,
+            is_stale=is_stale(assured_date, at.date()),
             has_unverified_phone=bool(unverified),
             phone=phone,
             why=why(name, org, codes, cand, open_state),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from ketdir.freshness import is_stale
 from ketdir.needs import TAXONOMY_NAME
 from ketdir.store.coverage import coverage_label
 from ketdir.store.models import (
@@ -26,7 +27,6 @@ from ketdir.store.models import (
 if TYPE_CHECKING:
     from ketdir.hours import Hours
 
-STALE_AFTER_MONTHS = 12
 FREE_WORDS = ("free", "no charge", "nhs")
 
 
@@ -96,22 +96,6 @@ class ServiceDetail:
     @property
     def has_unverified_phone(self) -> bool:
         return any(not p.verified for p in self.phones)
-
-
-def stale_cutoff(today: dt.date, months: int = STALE_AFTER_MONTHS) -> dt.date:
-    """The date before which a check is stale: the same day `months` months ago."""
-    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-    month += 1
-    day = today.day
-    while True:
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            day -= 1
-
-
-def is_stale(assured: dt.date | None, today: dt.date) -> bool:
-    return assured is None or assured < stale_cutoff(today)
 
 
 def _clean(text: str | None) -> str:

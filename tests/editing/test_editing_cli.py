@@ -46,3 +46,31 @@ def test_unknown_service(run, capsys):
     assert run("verify", "nope", "--editor", "Jo") == 1
     assert "There is no service with the id nope" in capsys.readouterr().err
     assert run("history", "nope") == 1
+
+
+def test_a_read_only_database_is_a_message_not_a_traceback(run, capsys, monkeypatch):
+    """Issue 16: `verify` and `retire` on a database that cannot be written printed a driver error."""
+    import ketdir.app as app
+    from backends import refuse_writes
+
+    real_open = app.open_directory
+
+    def open_read_only(*args, **kwargs):
+        directory = real_open(*args, **kwargs)
+        refuse_writes(directory)
+        return directory
+
+    monkeypatch.setattr(app, "open_directory", open_read_only)
+    for args in (("verify", EXISTING_ID, "--editor", "Jo"),
+                 ("retire", EXISTING_ID, "--editor", "Jo", "--reason", "Closed")):
+        assert run(*args) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("ketdir: The database ") and "read-only" in err and "nothing was changed" in err
+    monkeypatch.setattr(app, "open_directory", real_open)
+    assert run("history", EXISTING_ID) == 0
+    assert "No recorded changes" in capsys.readouterr().out
+
+
+def test_retire_needs_a_reason(run, capsys):
+    assert run("retire", EXISTING_ID, "--editor", "Jo", "--reason", "  ") == 2
+    assert "Say why the service is being retired" in capsys.readouterr().err

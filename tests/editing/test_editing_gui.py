@@ -1,16 +1,20 @@
-"""The service editor and history dialogs, driven like a person would."""
+"""The service editor and history dialogs, driven like a person would. Their work runs through a Worker,
+so each test waits for what a person would wait for: the dialog closing, a message, the form refilled.
+(The path from the main window's menu is tests/gui/test_stewardship_journeys.py.)"""
 from __future__ import annotations
 
 import dataclasses
 
 import pytest
-from edit_helpers import EXISTING_ID, NOW, TODAY
+from edit_helpers import EXISTING, EXISTING_ID, NOW, TODAY
 
+from ketdir.app.editing import load_service
 from ketdir.editing import history, load_draft, update_service
 from ketdir.store.models import Service
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 
 @pytest.fixture
@@ -25,7 +29,8 @@ def make_editor(qtbot, directory):
     from ketdir.gui.service_editor import ServiceEditor
 
     def make(service_id=EXISTING_ID, editor_name="Tess Tester"):
-        dialog = ServiceEditor(directory, service_id, editor_name=editor_name, today=lambda: TODAY)
+        loaded = load_service(directory, service_id) if service_id else None
+        dialog = ServiceEditor(directory, loaded, editor_name=editor_name, today=lambda: TODAY)
         qtbot.addWidget(dialog)
         dialog.show()
         return dialog
@@ -34,15 +39,19 @@ def make_editor(qtbot, directory):
 
 
 @pytest.fixture(autouse=True)
-def no_message_boxes(monkeypatch):
-    """Message boxes are recorded, not shown (a modal box would wait for a click forever); closing a
-    changed form at the end of a test discards it."""
-    from PySide6.QtWidgets import QMessageBox
-
-    shown = []
-    monkeypatch.setattr(QMessageBox, "exec", lambda self: shown.append(self.text()) or 0)
+def discard_on_close(monkeypatch):
+    """Closing a changed form at the end of a test discards it (the question would wait for a click)."""
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
-    return shown
+
+
+def problem_boxes() -> list[QMessageBox]:
+    return [w for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.objectName() == "problemBox" and w.isVisible()]
+
+
+def finish(qtbot, dialog) -> None:
+    """Wait for the save, retirement or reload the dialog is running."""
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=5000)
 
 
 def retype(qtbot, widget, text):
@@ -89,7 +98,7 @@ def test_phone_and_postcode_messages_appear_as_you_type(qtbot, make_editor):
     assert dialog.save_button.isEnabled()
 
 
-def test_adding_a_service(qtbot, make_editor, directory, no_message_boxes):
+def test_adding_a_service(qtbot, make_editor, directory):
     dialog = make_editor(service_id=None)
     assert dialog.errors_shown() == {}  # nothing touched yet: no shouting
     assert not dialog.save_button.isEnabled()
@@ -109,7 +118,7 @@ def test_adding_a_service(qtbot, make_editor, directory, no_message_boxes):
         assert s.get(Service, new_id).name == "Croydon Chemsex Clinic"
         assert {r.action for r in history(s, new_id)} == {"created"}
         assert {r.editor for r in history(s, new_id)} == {"Tess Tester"}
-    assert no_message_boxes == [], no_message_boxes
+    assert problem_boxes() == []
 
 
 def test_save_needs_the_editors_name(qtbot, make_editor):
@@ -120,7 +129,7 @@ def test_save_needs_the_editors_name(qtbot, make_editor):
     assert dialog.save_button.isEnabled()
 
 
-def test_conflict_is_explained_and_the_form_is_kept(qtbot, make_editor, directory, no_message_boxes):
+def test_conflict_is_explained_and_the_form_is_kept(qtbot, make_editor, directory):
     dialog = make_editor()
     retype(qtbot, dialog.fees, "£10 a session")
     # Meanwhile, someone else saves the same service.
@@ -130,22 +139,42 @@ def test_conflict_is_explained_and_the_form_is_kept(qtbot, make_editor, director
         update_service(s, EXISTING_ID, dataclasses.replace(loaded.draft, description="Alice was here."),
                        loaded.version, "Alice", now=NOW)
 
-    assert dialog.save() is False
-    assert dialog.isVisible()
-    (message,) = no_message_boxes
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(problem_boxes()) == 1, timeout=5000)
+    (box,) = problem_boxes()
+    message = box.informativeText()
     assert message.startswith("This service was changed by Alice at ")
     assert message.endswith("Reload to see their changes; your edits are kept in the form.")
+    assert dialog.isVisible()
     assert dialog.fees.text() == "£10 a session"  # nothing lost
     with directory.session() as s:
         assert load_draft(s, EXISTING_ID).draft.fees == "Free"  # and nothing overwritten
 
-    dialog.reload()  # their description, my fees
-    assert dialog.description.toPlainText() == "Alice was here."
+    reload = next(b for b in box.buttons() if b.text() == "Reload (keep my edits)")
+    qtbot.mouseClick(reload, Qt.MouseButton.LeftButton)  # their description, my fees
+    qtbot.waitUntil(lambda: dialog.description.toPlainText() == "Alice was here.", timeout=5000)
+    finish(qtbot, dialog)
     assert dialog.fees.text() == "£10 a session"
-    assert dialog.save() is True
+    with qtbot.waitSignal(dialog.saved, timeout=5000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     with directory.session() as s:
         final = load_draft(s, EXISTING_ID).draft
         assert (final.description, final.fees) == ("Alice was here.", "£10 a session")
+
+
+def test_a_read_only_database_gives_a_message_and_keeps_the_form(qtbot, make_editor, directory):
+    from backends import refuse_writes
+
+    dialog = make_editor()
+    retype(qtbot, dialog.fees, "£3")
+    refuse_writes(directory)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(problem_boxes()) == 1, timeout=5000)
+    (box,) = problem_boxes()
+    assert "read-only" in box.informativeText() and "Your edits are still in the form." in box.informativeText()
+    assert not dialog.busy and dialog.save_button.isEnabled()  # the person can try again
+    assert dialog.isVisible() and dialog.fees.text() == "£3"
+    box.close()
 
 
 def test_mark_verified(qtbot, make_editor, directory):
@@ -161,7 +190,9 @@ def test_mark_verified(qtbot, make_editor, directory):
         assert row.action == "verified" and row.editor == "Tess Tester"
     # a second edit after verifying saves against the new version (no false conflict)
     retype(qtbot, dialog.fees, "Free for under 25s")
-    assert dialog.save() is True
+    with qtbot.waitSignal(dialog.saved, timeout=5000):
+        dialog.save_button.click()
+    assert problem_boxes() == []
 
 
 def test_retire(qtbot, make_editor, directory):
@@ -204,15 +235,30 @@ def test_history_dialog_lists_changes(qtbot, make_editor, directory):
 
     dialog = make_editor()
     retype(qtbot, dialog.fees, "£2")
-    assert dialog.save()
+    with qtbot.waitSignal(dialog.saved, timeout=5000):
+        dialog.save_button.click()
     history_dialog = HistoryDialog(directory, EXISTING_ID)
     qtbot.addWidget(history_dialog)
+    qtbot.waitUntil(lambda: bool(history_dialog.entries), timeout=5000)
     (row,) = history_dialog.rows()
     when, who, what, field, before, after = row
     assert (who, what, field, before, after) == ("Tess Tester", "Edited", "Fees", "Free", "£2")
     assert " on 25 November 2026" in when or "2026" in when
     assert history_dialog.table.accessibleName() == "Changes"
+    assert history_dialog.windowTitle() == f"Change history — {EXISTING}"
 
-    empty = HistoryDialog(directory, "nothing-here")
-    qtbot.addWidget(empty)
-    assert empty.rows() == [] and not empty.empty.isHidden()
+
+def test_history_of_a_service_without_changes_and_of_one_that_has_gone(qtbot, directory):
+    from ketdir.gui.history_dialog import HistoryDialog
+
+    quiet = HistoryDialog(directory, EXISTING_ID)
+    qtbot.addWidget(quiet)
+    with qtbot.waitSignal(quiet.loaded, timeout=5000):
+        quiet.show()
+    assert quiet.rows() == [] and not quiet.empty.isHidden()
+
+    gone = HistoryDialog(directory, "nothing-here")
+    qtbot.addWidget(gone)
+    with qtbot.waitSignal(gone.failed, timeout=5000):
+        gone.show()
+    assert "There is no service with the id nothing-here" in gone.heading.text()

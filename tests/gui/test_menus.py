@@ -46,8 +46,9 @@ def test_edit_opens_the_editor_on_the_selected_service(qtbot, window):
     settle(qtbot, window)
     detail = window.current_detail()
     qtbot.keyClick(window.search_edit, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(_dialogs(ServiceEditor)) == 1, timeout=5000)  # read off the UI thread first
     editors = _dialogs(ServiceEditor)
-    assert len(editors) == 1 and editors[0].name.text() == detail.name
+    assert editors[0].name.text() == detail.name
     for dialog in editors:
         dialog.close()
 

@@ -77,13 +77,16 @@ def test_export_csv_writes_the_findings_shown(qtbot, view, tmp_path):
 
 
 def test_export_button_uses_a_file_dialog(qtbot, view, tmp_path, monkeypatch):
-    from PySide6.QtWidgets import QFileDialog
+    from PySide6.QtWidgets import QApplication, QFileDialog
 
     run(qtbot, view)
     target = tmp_path / "chosen.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
     view.export_button.click()
     assert target.exists() and "Saved 4 findings" in view.summary.text()
+    (box,) = [w for w in QApplication.topLevelWidgets() if w.objectName() == "savedBox" and w.isVisible()]
+    assert box.text() == "Findings saved to chosen.csv" and str(tmp_path) in box.informativeText()
+    box.close()
 
 
 def test_double_click_and_enter_ask_for_the_service(qtbot, view):
