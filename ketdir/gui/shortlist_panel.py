@@ -225,7 +225,9 @@ class ShortlistPanel(QWidget):
         self.notice.emit("The shortlist will come back when ketdir starts again." if keep else
                          "The shortlist will be empty when ketdir starts again.")
         if self.keep_box.isChecked() != keep:
+            self.keep_box.blockSignals(True)
             self.keep_box.setChecked(keep)
+            self.keep_box.blockSignals(False)
 
     @property
     def busy(self) -> bool:
