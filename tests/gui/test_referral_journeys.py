@@ -14,7 +14,8 @@ from helpers import settle, type_into
 from ketdir.app import referrals
 from ketdir.gui.results_model import HIT, Role
 from servicedb import NOW, SERVICES
-from tests.db_faults import refuse_writes, write_locked
+from tests.backends import refuse_writes
+from tests.db_faults import write_locked
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier

@@ -10,7 +10,8 @@ from referral_data import BLADDER, CHEMLINE, DEMO, NOW, TODAY
 from ketdir.app import referrals
 from ketdir.problems import BadInput, KetdirProblem, Unavailable
 from ketdir.referral.log import ReferralError
-from tests.db_faults import refuse_writes, write_locked
+from tests.backends import refuse_writes
+from tests.db_faults import write_locked
 
 
 def test_log_a_referral_in_its_own_transaction(directory):
