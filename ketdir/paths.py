@@ -1,4 +1,5 @@
-"""Where ketdir's bundled files live. The project runs from its checkout (pip install -e .)."""
+"""Where ketdir's bundled files, and the person's own settings, live. The project runs from its checkout
+(pip install -e .)."""
 from __future__ import annotations
 
 import os
@@ -18,3 +19,10 @@ def bundled_db() -> Path:
 
 def ui_dir() -> Path:
     return PROJECT_ROOT / "ui"
+
+
+def profile_dir() -> Path | None:
+    """A folder holding the person's settings and shortlist instead of the usual places (KETDIR_PROFILE: a
+    portable copy on a USB stick, or a test's own), or None to use the usual ones."""
+    value = os.environ.get("KETDIR_PROFILE")
+    return Path(value).expanduser() if value else None

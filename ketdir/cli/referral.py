@@ -1,9 +1,8 @@
-"""`ketdir stats`: counts from the anonymous referral log. (Moving logs between laptops and the team
-server is `ketdir log export|merge`, in ketdir.team, built on ketdir.referral.log.export_csv/import_csv.)"""
+"""`ketdir stats`: counts from the anonymous referral log, through ketdir.app.referrals. (Moving logs between
+laptops and the team server is `ketdir log export|merge`, in ketdir.cli.team.)"""
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 
 
@@ -42,26 +41,21 @@ def _period(args) -> tuple[dt.date | None, dt.date | None]:
 
 
 def _stats(args) -> int:
+    from ketdir.app import open_directory
+    from ketdir.app.referrals import all_referral_stats, referral_stats, save_stats_csv
     from ketdir.problems import BadInput as UsageProblem
-    from ketdir.referral.stats import GROUPINGS, referral_stats, stats_as_text, write_csv
-    from ketdir.store.engine import open_directory
+    from ketdir.referral.stats import stats_as_text
 
     start, end = _period(args)
     if args.csv and not args.by:
         raise UsageProblem("--csv writes one table: say which with --by need|service|district|week")
     directory = open_directory(args.db)
     try:
-        with directory.session() as session:
-            tables = [referral_stats(session, by, start, end) for by in ([args.by] if args.by else GROUPINGS)]
+        tables = [referral_stats(directory, args.by, start, end)] if args.by else all_referral_stats(directory, start, end)
     finally:
         directory.close()
     print("\n\n".join(stats_as_text(t) for t in tables))
     if args.csv:
-        try:
-            with args.csv.open("w", encoding="utf-8", newline="") as fh:
-                write_csv(tables[0], fh)
-        except OSError as exc:
-            print(f"ketdir: could not write {args.csv}: {exc.strerror}. Choose another file.", file=sys.stderr)
-            return 1
-        print(f"\nWrote {args.csv}")
+        saved = save_stats_csv(tables[0], args.csv)
+        print(f"\nWrote {saved.path}")
     return 0

@@ -3,7 +3,9 @@
 Opened by one keystroke from the detail pane (LOG_REFERRAL_SHORTCUT; Ctrl+R already moves to the
 results list). Prefilled with the current service(s), the need types being searched for, and the
 district of the place typed (a full postcode is shown, and stored, as its district only). There is no
-box for a name, a number or a note: the log cannot hold them.
+box for a name, a number or a note: the log cannot hold them. The services are read, and the referral
+logged, by ketdir.app.referrals on the dialog's worker; a problem is shown in the dialog and the form stays
+as it was.
 """
 from __future__ import annotations
 
@@ -26,22 +28,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
-from ketdir.needs import need_types
-from ketdir.referral.log import (
-    CHANNEL_LABELS,
-    CHANNELS,
-    OUTCOME_LABELS,
-    OUTCOMES,
-    LoggedReferral,
-    ReferralError,
-    district_of,
-    log_referral,
-)
-from ketdir.store.detail import load_service_detail
-from ketdir.store.engine import Directory
+from ketdir.app import Directory
+from ketdir.app.referrals import ServicesRead, log_referral, read_services
 from ketdir.gui.settings import user_settings
+from ketdir.gui.workers import Worker
+from ketdir.needs import need_types
+from ketdir.problems import KetdirProblem
+from ketdir.referral.log import CHANNEL_LABELS, CHANNELS, OUTCOME_LABELS, OUTCOMES, LoggedReferral, district_of
 
 LOG_REFERRAL_SHORTCUT = "Ctrl+Shift+R"
 CHANNEL_KEY = "referral/channel"
@@ -50,6 +44,7 @@ CHANNEL_KEY = "referral/channel"
 
 class LogReferralDialog(QDialog):
     logged = Signal(str)  # a message for the status bar
+    ready = Signal()  # the services are listed: the form can be used
 
     def __init__(self, directory: Directory, service_ids: Sequence[str], needs: Iterable[str] = (),
                  place: str | None = None, *, settings: QSettings | None = None,
@@ -58,7 +53,11 @@ class LogReferralDialog(QDialog):
         self.directory = directory
         self.settings = user_settings(settings)
         self._clock = clock or dt.datetime.now
+        self._needs_asked = [n for n in needs if n]
         self.result_referral: LoggedReferral | None = None
+        self.is_ready = False
+        self.is_logging = False
+        self._worker = Worker(self)
         self.setWindowTitle("Log a referral (anonymous)")
         self.setAccessibleName("Log a referral")
 
@@ -66,34 +65,18 @@ class LogReferralDialog(QDialog):
                        "No names, numbers or notes are kept.")
         intro.setWordWrap(True)
 
-        # services
+        # services: listed once they are read (off the UI thread)
         self.services = QListWidget()
         self.services.setAccessibleName("Services referred to")
-        needs_of_services: list[str] = []
-        with directory.session() as session:
-            for service_id in dict.fromkeys(service_ids):
-                detail = load_service_detail(session, service_id)
-                if detail is None:
-                    continue
-                item = QListWidgetItem(detail.name)
-                item.setData(Qt.ItemDataRole.UserRole, service_id)
-                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                item.setCheckState(Qt.CheckState.Checked)
-                self.services.addItem(item)
-                needs_of_services.extend(detail.needs)
-        self.services.setMaximumHeight(max(40, min(5, self.services.count()) * 24 + 8))
+        self.services.setMaximumHeight(40)
 
-        # need types: the search's filters; else the service's own if there is just one
-        chosen = [n for n in needs if n]
-        if not chosen and len(set(needs_of_services)) == 1:
-            chosen = list(set(needs_of_services))
         self.needs = QListWidget()
         self.needs.setAccessibleName("Need types")
         for need in need_types().all:
             item = QListWidgetItem(need.label)
             item.setData(Qt.ItemDataRole.UserRole, need.code)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if need.code in chosen else Qt.CheckState.Unchecked)
+            item.setCheckState(Qt.CheckState.Checked if need.code in self._needs_asked else Qt.CheckState.Unchecked)
             self.needs.addItem(item)
         self.needs.setMinimumHeight(160)
         for box in (self.services, self.needs):
@@ -143,6 +126,7 @@ class LogReferralDialog(QDialog):
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText("Log referral")
         self.ok_button.setDefault(True)
+        self.ok_button.setEnabled(False)  # until the services are listed
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
 
@@ -153,6 +137,29 @@ class LogReferralDialog(QDialog):
         layout.addWidget(buttons)
         self._district_changed(self.district.text())
         self.ok_button.setFocus()
+        self._worker.run(read_services, directory, list(dict.fromkeys(service_ids)), on_result=self._services_read,
+                         on_problem=self._show_problem)
+
+    def _services_read(self, read: ServicesRead) -> None:
+        needs_of_services: set[str] = set()
+        for detail in read.details:
+            item = QListWidgetItem(detail.name)
+            item.setData(Qt.ItemDataRole.UserRole, detail.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.services.addItem(item)
+            needs_of_services.update(detail.needs)
+        self.services.setMaximumHeight(max(40, min(5, self.services.count()) * 24 + 8))
+        # need types: the search's filters; else the service's own if there is just one
+        if not self._needs_asked and len(needs_of_services) == 1:
+            for i in range(self.needs.count()):
+                item = self.needs.item(i)
+                if item.data(Qt.ItemDataRole.UserRole) in needs_of_services:
+                    item.setCheckState(Qt.CheckState.Checked)
+        self.is_ready = True
+        self.ok_button.setEnabled(True)
+        self.ok_button.setFocus()
+        self.ready.emit()
 
     # ------------------------------------------------------------------ reading the form
 
@@ -185,27 +192,28 @@ class LogReferralDialog(QDialog):
     # ------------------------------------------------------------------ logging
 
     def accept(self) -> None:
-        try:
-            with self.directory.session() as session, session.begin():
-                self.result_referral = log_referral(
-                    session, self.chosen_services(), self.chosen_needs(), self.district.text(),
-                    self.chosen_channel(), self.chosen_outcome(), at=self._clock(),
-                )
-        except ReferralError as exc:
-            self._show_error(str(exc))
+        """Log it off the UI thread; the dialog closes when it is stored, and stays as filled if not."""
+        if not self.is_ready or self.is_logging:
             return
-        except SQLAlchemyError as exc:
-            self._show_error(f"The referral could not be saved ({type(exc).__name__}): the database may be "
-                             "read-only or busy. Nothing was stored; try again in a moment.")
-            return
+        self.is_logging = True
+        self.ok_button.setEnabled(False)
+        self.error.hide()
+        self._worker.run(log_referral, self.directory, self.chosen_services(), self.chosen_needs(),
+                         self.district.text(), self.chosen_channel(), self.chosen_outcome(), self._clock(),
+                         on_result=self._logged, on_problem=self._show_problem)
+
+    def _logged(self, referral: LoggedReferral) -> None:
+        self.is_logging = False
+        self.result_referral = referral
         if self.settings is not None:
-            self.settings.setValue(CHANNEL_KEY, self.chosen_channel())
-        r = self.result_referral
-        where = f" in {r.district}" if r.district else ""
-        n = len(r.service_ids)
+            self.settings.setValue(CHANNEL_KEY, referral.channel)
+        where = f" in {referral.district}" if referral.district else ""
+        n = len(referral.service_ids)
         self.logged.emit(f"Referral logged ({n} service{'s' if n != 1 else ''}{where}). Thank you.")
         super().accept()
 
-    def _show_error(self, message: str) -> None:
-        self.error.setText(message)
+    def _show_problem(self, problem: KetdirProblem) -> None:
+        self.is_logging = False
+        self.ok_button.setEnabled(self.is_ready)
+        self.error.setText(str(problem))
         self.error.show()

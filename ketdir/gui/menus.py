@@ -117,25 +117,23 @@ class WorkMenus:
         return user_settings()
 
     def attached(self) -> None:
-        """The window has a directory now: make the shortlist and apply the log's retention setting."""
-        from ketdir.gui.retention import apply_retention_on_start
+        """The window has a directory now: make the shortlist and apply the log's retention period."""
+        from ketdir.gui.retention import apply_on_start
         from ketdir.gui.shortlist_panel import ShortlistPanel
 
         window = self.window
-        self.shortlist = ShortlistPanel(window.directory, clock=window.now, parent=window)
+        self.shortlist = ShortlistPanel(window.directory, clock=window.now, settings=self._settings(), parent=window)
         self.shortlist.notice.connect(window.show_notice)
         self.shortlist.service_activated.connect(window.show_service)
         self.shortlist_dock = QDockWidget("Shortlist", window)
         self.shortlist_dock.setObjectName("shortlistDock")
         self.shortlist_dock.setWidget(self.shortlist)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.shortlist_dock)
-        self.shortlist_dock.setVisible(bool(self.shortlist.shortlist.ids))
+        self.shortlist_dock.setVisible(bool(self.shortlist.service_ids()))  # a kept list comes back open
         notice = self.shortlist.take_notice()
-        settings = self._settings()
-        message = apply_retention_on_start(window.directory, settings) if settings is not None else None
-        for text in (notice, message):
-            if text:
-                window.show_notice(text)
+        if notice:
+            window.show_notice(notice)
+        self.retention_job = apply_on_start(window, window.directory, self._settings(), window.show_notice)
 
     # ------------------------------------------------------------------ actions
 
@@ -144,7 +142,7 @@ class WorkMenus:
         if detail is None or self.shortlist is None:
             return
         self.shortlist.set_needs(self._needs())
-        self.shortlist.add_service(detail.id)
+        self.shortlist.add_service(detail.id, detail)
         self.shortlist_dock.show()
 
     def show_shortlist(self) -> None:
@@ -174,7 +172,7 @@ class WorkMenus:
             return
         place = self.window.filter_state().near_text.strip() or None
         dialog = LogReferralDialog(self.window.directory, [detail.id], needs=self._needs(), place=place,
-                                   parent=self.window)
+                                   clock=self.window.now, parent=self.window)
         dialog.logged.connect(self.window.show_notice)
         self._keep(dialog)
 
@@ -259,7 +257,10 @@ class WorkMenus:
     def retention(self) -> None:
         from ketdir.gui.retention import RetentionDialog
 
-        self._keep(RetentionDialog(self._settings() or QSettings("ketdir", "ketdir"), self.window))
+        if self.window.directory is not None:
+            dialog = RetentionDialog(self.window.directory, self.window)
+            dialog.changed.connect(self.window.show_notice)
+            self._keep(dialog)
 
     def import_directory(self) -> None:
         from ketdir.gui.import_dialog import open_import_dialog

@@ -1,87 +1,130 @@
-"""The referral log's retention setting (QSettings) and applying it when the window starts.
+"""How long the referral log is kept: applied when the window starts, changed in Referrals ▸ Keep the log for….
 
-`apply_retention_on_start(directory, settings)` deletes entries older than the setting and returns a
-message for the status bar ("Deleted 12 referral-log entries older than 24 months."), or None when
-nothing was deleted. `RetentionDialog` changes the setting. The setting is per computer; on a shared
-team database, set it the same on every computer (the shortest setting wins).
+The period lives in the directory with the log (ketdir.app.referrals), so every computer on a shared team
+database applies the same one. Older versions kept it in this computer's settings: such a value is moved into
+the directory once. Both the start-up deletion and the dialog's read and write run on a worker.
 """
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
-from sqlalchemy.exc import SQLAlchemyError
 
-from ketdir.referral.retention import MAX_MONTHS, apply_retention, check_months
-from ketdir.store.engine import Directory
+from ketdir.app import Directory
+from ketdir.app.referrals import RetentionDone, apply_retention, retention_period, set_retention_period
+from ketdir.gui.workers import Job, Worker
+from ketdir.problems import KetdirProblem
+from ketdir.referral.retention import MAX_MONTHS
 
-SETTINGS_KEY = "referral/retention_months"
-DEFAULT_MONTHS = 0  # keep everything until someone chooses a period
+LEGACY_SETTINGS_KEY = "referral/retention_months"  # where versions before the app layer kept it
 
 
-def retention_months(settings: QSettings) -> int:
-    value = settings.value(SETTINGS_KEY, DEFAULT_MONTHS)
+def legacy_months(settings: QSettings | None) -> int:
+    """A period this computer's settings still hold from an older version (0: none)."""
+    if settings is None:
+        return 0
     try:
-        return check_months(int(value))
+        months = int(settings.value(LEGACY_SETTINGS_KEY, 0))
     except (TypeError, ValueError):
-        return DEFAULT_MONTHS
+        return 0
+    return months if 0 < months <= MAX_MONTHS else 0
 
 
-def set_retention_months(settings: QSettings, months: int) -> None:
-    settings.setValue(SETTINGS_KEY, check_months(months))
-    settings.sync()
+def _move_then_apply(directory: Directory, months_from_settings: int, now: dt.datetime | None) -> RetentionDone:
+    """Runs on the worker: an older version's setting becomes the directory's period (unless one is set), then
+    the period is applied."""
+    if months_from_settings and retention_period(directory) == 0:
+        set_retention_period(directory, months_from_settings)
+    return apply_retention(directory, now)
 
 
-def _london_now() -> dt.datetime:
-    from ketdir.hours import LONDON
+def apply_on_start(parent: QObject, directory: Directory, settings: QSettings | None,
+                   notify: Callable[[str], None], now: dt.datetime | None = None) -> Job:
+    """Delete the log's entries older than its period, off the UI thread; `notify` gets a message for the status
+    bar when entries were deleted, or when they could not be (ketdir tries again at the next start)."""
+    moving = legacy_months(settings)
 
-    return dt.datetime.now(LONDON)
+    def done(result: RetentionDone) -> None:
+        if moving and settings is not None:
+            settings.remove(LEGACY_SETTINGS_KEY)
+        message = result.message()
+        if message:
+            notify(message)
 
+    def failed(problem: KetdirProblem) -> None:
+        notify(f"Old referral-log entries were not deleted this time: {problem} ketdir will try again next time.")
 
-def apply_retention_on_start(directory: Directory, settings: QSettings, now: dt.datetime | None = None) -> str | None:
-    """Delete log entries older than the setting; a status-bar message, or None if nothing changed."""
-    months = retention_months(settings)
-    if months == 0:
-        return None
-    try:
-        with directory.session() as session, session.begin():
-            deleted = apply_retention(session, months, now or _london_now())
-    except SQLAlchemyError:
-        return ("Old referral-log entries could not be deleted (the database is read-only or busy); "
-                "ketdir will try again next time.")
-    if not deleted:
-        return None
-    return (f"Deleted {deleted} referral-log entr{'ies' if deleted != 1 else 'y'} older than "
-            f"{months} month{'s' if months != 1 else ''} (Referrals ▸ Keep the log for… to change this).")
+    return Worker(parent).run(_move_then_apply, directory, moving, now, on_result=done, on_problem=failed)
 
 
 class RetentionDialog(QDialog):
     """How long to keep the referral log."""
 
-    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+    changed = Signal(str)  # a message for the status bar
+
+    def __init__(self, directory: Directory, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.settings = settings
+        self.directory = directory
+        self.is_ready = False
+        self._worker = Worker(self)
         self.setWindowTitle("Keep the referral log for…")
+        self.setAccessibleName("Keep the referral log for")
         explain = QLabel("Entries older than this are deleted each time ketdir starts. 0 keeps every entry. "
-                         "The log is anonymous, but keep it no longer than your organisation needs.")
+                         "The log is anonymous, but keep it no longer than your organisation needs. On a shared "
+                         "team database this applies to every computer.")
         explain.setWordWrap(True)
         self.months = QSpinBox()
         self.months.setRange(0, MAX_MONTHS)
         self.months.setSuffix(" months")
         self.months.setSpecialValueText("Keep everything")
-        self.months.setValue(retention_months(settings))
         self.months.setAccessibleName("Months to keep the referral log")
+        self.months.setEnabled(False)  # until the directory's period is read
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.hide()
         form = QFormLayout()
         form.addRow("Keep entries for:", self.months)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setEnabled(False)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(explain)
         layout.addLayout(form)
+        layout.addWidget(self.error)
         layout.addWidget(buttons)
+        self._worker.run(retention_period, directory, on_result=self._read, on_problem=self._show_problem)
+
+    def _read(self, months: int) -> None:
+        self.months.setValue(months)
+        self.months.setEnabled(True)
+        self.ok_button.setEnabled(True)
+        self.is_ready = True
+        self.months.setFocus()
+        self.months.selectAll()
 
     def accept(self) -> None:
-        set_retention_months(self.settings, self.months.value())
+        """Save the period off the UI thread; the dialog closes once it is stored, and stays if not."""
+        if not self.is_ready or not self.ok_button.isEnabled():
+            return
+        self.ok_button.setEnabled(False)
+        self.error.hide()
+        self._worker.run(set_retention_period, self.directory, self.months.value(), on_result=self._saved,
+                         on_problem=self._show_problem)
+
+    def _saved(self, months: int) -> None:
+        if months:
+            self.changed.emit(f"The referral log is kept for {months} month{'s' if months != 1 else ''}: older "
+                              "entries are deleted each time ketdir starts.")
+        else:
+            self.changed.emit("The referral log keeps every entry.")
         super().accept()
+
+    def _show_problem(self, problem: KetdirProblem) -> None:
+        self.ok_button.setEnabled(self.is_ready)
+        self.error.setText(str(problem))
+        self.error.show()

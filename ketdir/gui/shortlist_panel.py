@@ -4,15 +4,21 @@ Keys inside the list: Ctrl+↑ / Ctrl+↓ move the selected service, Delete remo
 Window shortcuts the main window should add (constants below): Ctrl+D adds the selected service (the
 browser "bookmark" key), Ctrl+Shift+D goes to the shortlist, Ctrl+P prints the slip, Ctrl+Shift+Q shows
 the QR codes.
+
+A new caller starts clean: the list lives in memory and is gone when ketdir closes, unless the person ticks
+"Keep this list after ketdir closes" (the setting KEEP_KEY, off by default). `clear(confirm=False)` empties it
+(the window's New caller). Services are read by ketdir.app.referrals on the panel's worker: when added without
+their details, and afresh before a copy, slip or QR code, so a hand-over never gives out an old number.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Callable, Iterable
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -25,16 +31,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketdir.app import Directory
+from ketdir.app.referrals import ServicesRead, read_services
+from ketdir.gui.messages import show_problem
+from ketdir.gui.settings import user_settings
+from ketdir.gui.workers import Job, Worker
 from ketdir.referral.handover import case_note_text, compact_text
-from ketdir.referral.shortlist import Shortlist, ShortlistFull
-from ketdir.store.detail import ServiceDetail, load_service_detail
-from ketdir.store.engine import Directory
+from ketdir.referral.shortlist import MAX_ITEMS, Shortlist, default_path, forget_saved, list_key
+from ketdir.store.detail import ServiceDetail
 
 ADD_TO_SHORTLIST_SHORTCUT = "Ctrl+D"
 FOCUS_SHORTLIST_SHORTCUT = "Ctrl+Shift+D"
 PRINT_SLIP_SHORTCUT = "Ctrl+P"
 SHOW_QR_SHORTCUT = "Ctrl+Shift+Q"
 ID_ROLE = Qt.ItemDataRole.UserRole
+KEEP_KEY = "shortlist/keep_after_closing"
 
 KEYS_HELP = [
     (ADD_TO_SHORTLIST_SHORTCUT, "Add the selected service to the shortlist"),
@@ -52,6 +63,13 @@ def _london_now() -> dt.datetime:
     return dt.datetime.now(LONDON)
 
 
+def keeps_list(settings: QSettings | None) -> bool:
+    """Whether the person asked for the shortlist to survive a restart (off unless they did)."""
+    if settings is None:
+        return False
+    return str(settings.value(KEEP_KEY, "false")).lower() in ("true", "1")
+
+
 def _ask(parent: QWidget, question: str) -> bool:
     answer = QMessageBox.question(parent, "Clear the shortlist?", question,
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
@@ -63,13 +81,22 @@ class ShortlistPanel(QWidget):
     changed = Signal()  # the list's contents or order changed
     notice = Signal(str)  # a message for the status bar ("Copied 3 services (2 texts)")
     service_activated = Signal(str)  # Enter or double-click: show this service's details
+    dialog_opened = Signal(object)  # the slip or QR dialog, opened once its services were read
+    copied = Signal(str)  # the text put on the clipboard
 
     def __init__(self, directory: Directory, shortlist: Shortlist | None = None, *,
-                 clock: Callable[[], dt.datetime] | None = None, parent: QWidget | None = None) -> None:
+                 clock: Callable[[], dt.datetime] | None = None, settings: QSettings | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.directory = directory
-        self.shortlist = shortlist if shortlist is not None else Shortlist.load(database_url=directory.url)
+        self.settings = user_settings(settings)
+        if shortlist is None:
+            shortlist = self._start_list(directory.url)
+        self.shortlist = shortlist
         self._clock = clock or _london_now
+        self._worker = Worker(self)
+        self._reading: set[str] = set()  # ids being read
+        self._generation = 0  # goes up when the list is cleared
         self._details: dict[str, ServiceDetail] = {}
         self._needs: tuple[str, ...] = ()
         self.confirm: Callable[[str], bool] = lambda question: _ask(self, question)
@@ -123,6 +150,13 @@ class ShortlistPanel(QWidget):
                                 self.open_qr_dialog)
         self.sms_label = QLabel()
         self.sms_label.setWordWrap(True)
+        self.keep_box = QCheckBox("Keep this list after ketdir closes")
+        self.keep_box.setToolTip("Off: the list is gone when ketdir closes, so the next caller starts clean. "
+                                 "On: the services come back at the next start.")
+        self.keep_box.setAccessibleName("Keep the shortlist after ketdir closes")
+        self.keep_box.setChecked(self.shortlist.path is not None)
+        self.keep_box.setEnabled(self.settings is not None or self.shortlist.path is not None)
+        self.keep_box.toggled.connect(self.set_keep)
 
         self.list.installEventFilter(self)  # Ctrl+Up / Ctrl+Down / Delete inside the list
 
@@ -142,6 +176,7 @@ class ShortlistPanel(QWidget):
         layout.addLayout(order)
         layout.addLayout(handover)
         layout.addWidget(self.sms_label)
+        layout.addWidget(self.keep_box)
 
         if self.shortlist.notice:
             self._pending_notice = self.shortlist.notice
@@ -166,6 +201,39 @@ class ShortlistPanel(QWidget):
 
     # ------------------------------------------------------------------ state
 
+    def _start_list(self, database_url: str) -> Shortlist:
+        """The saved list when the person keeps it; else an empty one in memory, and any list saved earlier for
+        this database is forgotten (it was the last caller's)."""
+        path = default_path()
+        if keeps_list(self.settings) and path is not None:
+            return Shortlist.load(path, database_url=database_url)
+        try:
+            forget_saved(path, list_key(database_url))
+        except OSError:
+            pass  # nothing to forget that can be reached
+        return Shortlist.load(None, database_url=database_url, use_default_path=False)
+
+    def set_keep(self, keep: bool) -> None:
+        """Keep the list after ketdir closes (saved now and at every change), or not (forgotten on disk)."""
+        if self.settings is not None:
+            self.settings.setValue(KEEP_KEY, bool(keep))
+        try:
+            self.shortlist.keep_to(default_path() if keep else None)
+        except OSError as exc:
+            self.notice.emit(f"The shortlist could not be saved: {exc.strerror}. It is kept until you close ketdir.")
+            return
+        self.notice.emit("The shortlist will come back when ketdir starts again." if keep else
+                         "The shortlist will be empty when ketdir starts again.")
+        if self.keep_box.isChecked() != keep:
+            self.keep_box.blockSignals(True)
+            self.keep_box.setChecked(keep)
+            self.keep_box.blockSignals(False)
+
+    @property
+    def busy(self) -> bool:
+        """Services are being read (for the list, a copy, a slip or QR codes)."""
+        return self._worker.busy
+
     def set_clock(self, clock: Callable[[], dt.datetime]) -> None:
         self._clock = clock
 
@@ -180,11 +248,26 @@ class ShortlistPanel(QWidget):
         item = self.list.currentItem()
         return item.data(ID_ROLE) if item is not None else None
 
-    def details(self, refresh: bool = True) -> list[ServiceDetail]:
-        """The services on the list, freshly read (for copy, slip and QR)."""
-        if refresh or any(i not in self._details for i in self.shortlist.ids):
-            self._load(self.shortlist.ids)
+    def details(self) -> list[ServiceDetail]:
+        """The services on the list as last read."""
         return [self._details[i] for i in self.shortlist.ids if i in self._details]
+
+    def with_fresh_details(self, then: Callable[[list[ServiceDetail]], object]) -> Job | None:
+        """Read the services afresh (off the UI thread), then call then(details) with those still there."""
+        if not self.shortlist.ids:
+            self.notice.emit("Add services to the shortlist first.")
+            return None
+
+        def read(result: ServicesRead) -> None:
+            self._take(result)
+            details = self.details()
+            if details:
+                then(details)
+            else:
+                self.notice.emit("Add services to the shortlist first.")
+
+        return self._worker.run(read_services, self.directory, list(self.shortlist.ids), self._clock().date(),
+                                on_result=read, on_problem=lambda problem: show_problem(self, problem))
 
     def take_notice(self) -> str | None:
         """A message from loading (services dropped, unreadable file), once; the window shows it."""
@@ -193,27 +276,42 @@ class ShortlistPanel(QWidget):
 
     # ------------------------------------------------------------------ changing
 
-    def add_service(self, service_id: str) -> bool:
-        """Add the service at the end; False (with a notice) if it is already there or not found."""
+    def add_service(self, service_id: str, detail: ServiceDetail | None = None) -> bool | None:
+        """Add the service at the end. True: added; False: refused (already there, list full), with a notice;
+        None: its details are being read, and it is added (or a notice says why not) when they arrive."""
         if service_id in self.shortlist:
             self._select(service_id)
             self.notice.emit("That service is already on the shortlist.")
             return False
-        self._load([service_id])
-        detail = self._details.get(service_id)
-        if detail is None:
-            self.notice.emit("That service is no longer in the directory.")
+        if len(self.shortlist) >= MAX_ITEMS:
+            self.notice.emit(f"The shortlist holds at most {MAX_ITEMS} services. Remove some first.")
             return False
-        try:
-            self.shortlist.add(service_id)
-        except ShortlistFull as exc:
-            self.notice.emit(str(exc))
-            return False
-        except OSError as exc:
-            self.notice.emit(f"Added, but the shortlist could not be saved: {exc.strerror}.")
+        if detail is None or detail.id != service_id:
+            if service_id not in self._reading:
+                self._reading.add(service_id)
+                generation = self._generation
+                self._worker.run(read_services, self.directory, [service_id], self._clock().date(),
+                                 on_result=lambda read: self._read_for_adding(service_id, read, generation),
+                                 on_problem=lambda problem: self._not_read(service_id, problem))
+            return None
+        self._details[service_id] = detail
+        self._safely(lambda: self.shortlist.add(service_id))
         self._refill(select=service_id)
         self.notice.emit(f"Added to the shortlist: {detail.name} ({len(self.shortlist)} on the list).")
         return True
+
+    def _read_for_adding(self, service_id: str, read: ServicesRead, generation: int) -> None:
+        self._reading.discard(service_id)
+        if generation != self._generation:
+            return  # the list was cleared meanwhile (a new caller)
+        if not read.details:
+            self.notice.emit("That service is no longer in the directory.")
+            return
+        self.add_service(service_id, read.details[0])
+
+    def _not_read(self, service_id: str, problem) -> None:
+        self._reading.discard(service_id)
+        show_problem(self, problem)
 
     def remove_service(self, service_id: str) -> bool:
         row = self.shortlist.ids.index(service_id) if service_id in self.shortlist else -1
@@ -235,6 +333,8 @@ class ShortlistPanel(QWidget):
         return True
 
     def clear(self, confirm: bool = True) -> bool:
+        """Empty the list (asking first when `confirm`); the window's New caller calls clear(confirm=False)."""
+        self._generation += 1  # services still being read for adding are not added after this
         n = len(self.shortlist)
         if n == 0:
             return False
@@ -245,63 +345,76 @@ class ShortlistPanel(QWidget):
         self.notice.emit("The shortlist is empty.")
         return True
 
-    def reload(self) -> None:
-        """Re-read the services (e.g. after the directory changed); drop those no longer there."""
-        try:
-            with self.directory.session() as session:
-                gone = self.shortlist.prune(session)
-        except OSError:
-            gone = None
-        if gone:
-            self._pending_notice = " ".join(n for n in (self._pending_notice, gone) if n)
-        self._details.clear()
-        self._load(self.shortlist.ids)
+    def reload(self) -> Job | None:
+        """Re-read the services (e.g. after the directory changed), off the UI thread; those no longer there are
+        dropped with a notice."""
         self._refill()
+        if not self.shortlist.ids:
+            return None
+        return self._worker.run(read_services, self.directory, list(self.shortlist.ids), self._clock().date(),
+                                on_result=self._take, on_problem=lambda problem: self.notice.emit(str(problem)))
+
+    def _take(self, read: ServicesRead) -> None:
+        """Details just read: keep them, drop the services gone from the directory, show the list."""
+        for detail in read.details:
+            self._details[detail.id] = detail
+        gone = None
+        if read.missing:
+            try:
+                gone = self.shortlist.drop(read.missing)
+            except OSError:
+                gone = None
+        self._refill(select=self.current_id())
+        if gone:
+            self.notice.emit(gone)
 
     # ------------------------------------------------------------------ hand-over
 
-    def copy_all(self, kind: str = "sms") -> str:
-        """Copy every service ("sms": short GSM-7 text; "note": full details). Returns the text."""
-        details = self.details()
-        if not details:
-            return ""
+    def copy_all(self, kind: str = "sms") -> Job | None:
+        """Copy every service, read afresh ("sms": short GSM-7 text; "note": full details); `copied` says what."""
+        return self.with_fresh_details(lambda details: self._copy(details, kind))
+
+    def _copy(self, details: list[ServiceDetail], kind: str) -> str:
         now = self._clock()
+        n = len(details)
         if kind == "note":
             text = case_note_text(details, now.date(), now)
             self.sms_label.setText("")
-            message = f"Copied {len(details)} service{'s' if len(details) != 1 else ''} for a case note."
+            message = f"Copied {n} service{'s' if n != 1 else ''} for a case note."
         else:
             handover = compact_text(details, now.date())
             text = handover.text
             self.sms_label.setText(f"Text message: {handover.describe()}")
-            message = f"Copied {len(details)} service{'s' if len(details) != 1 else ''}: {handover.sms.describe()}."
+            message = f"Copied {n} service{'s' if n != 1 else ''}: {handover.sms.describe()}."
         QGuiApplication.clipboard().setText(text)
+        self.copied.emit(text)
         self.notice.emit(message)
         return text
 
-    def open_slip_dialog(self):
+    def open_slip_dialog(self) -> Job | None:
+        """Read the services afresh, then open the slip dialog for them (`dialog_opened`)."""
+        return self.with_fresh_details(self._open_slip)
+
+    def _open_slip(self, details: list[ServiceDetail]):
         from ketdir.gui.slip_dialog import SlipDialog
 
-        details = self.details()
-        if not details:
-            self.notice.emit("Add services to the shortlist first.")
-            return None
         self.slip_dialog = SlipDialog(details, self._clock().date(), self, needs=self._needs or None)
-        self.slip_dialog.saved.connect(lambda path: self.notice.emit(f"Saved the slip as {path}."))
         self.slip_dialog.open()
+        self.dialog_opened.emit(self.slip_dialog)
         return self.slip_dialog
 
-    def open_qr_dialog(self):
+    def open_qr_dialog(self) -> Job | None:
+        """Read the services afresh, then show their QR codes, starting at the one selected (`dialog_opened`)."""
+        return self.with_fresh_details(self._open_qr)
+
+    def _open_qr(self, details: list[ServiceDetail]):
         from ketdir.gui.qr_dialog import QrDialog
 
-        details = self.details()
-        if not details:
-            self.notice.emit("Add services to the shortlist first.")
-            return None
         current = self.current_id()
         index = next((i for i, d in enumerate(details) if d.id == current), 0)
         self.qr_dialog = QrDialog(details, self, index=index)
         self.qr_dialog.open()
+        self.dialog_opened.emit(self.qr_dialog)
         return self.qr_dialog
 
     # ------------------------------------------------------------------ internals
@@ -313,17 +426,6 @@ class ShortlistPanel(QWidget):
             self.notice.emit(f"The shortlist could not be saved: {exc.strerror}. It is kept until you close ketdir.")
             return True
 
-    def _load(self, ids: Iterable[str]) -> None:
-        wanted = [i for i in ids if i not in self._details]
-        if not wanted:
-            return
-        today = self._clock().date()
-        with self.directory.session() as session:
-            for service_id in wanted:
-                detail = load_service_detail(session, service_id, today=today)
-                if detail is not None:
-                    self._details[service_id] = detail
-
     def _select(self, service_id: str | None) -> None:
         for row in range(self.list.count()):
             if self.list.item(row).data(ID_ROLE) == service_id:
@@ -334,7 +436,10 @@ class ShortlistPanel(QWidget):
         self.list.clear()
         for number, service_id in enumerate(self.shortlist.ids, start=1):
             detail = self._details.get(service_id)
-            if detail is None:
+            if detail is None:  # being read
+                item = QListWidgetItem(f"{number}. …")
+                item.setData(ID_ROLE, service_id)
+                self.list.addItem(item)
                 continue
             first = f"{number}. {detail.name}"
             second = []

@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QScrollArea,
@@ -46,10 +45,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketdir.gui.messages import show_problem, show_saved
+from ketdir.gui.pdf import write_pdf_safely
 from ketdir.gui.qr_dialog import paint_qr
+from ketdir.problems import Unavailable
 from ketdir.referral.slip import A4, A6, Slip, SlipOptions, build_slip
 from ketdir.store.detail import ServiceDetail
-from ketdir.gui.pdf import write_pdf_safely
 
 PAGE_IDS = {A4: QPageSize.PageSizeId.A4, A6: QPageSize.PageSizeId.A6}
 MARGIN_MM = {A4: 15.0, A6: 7.0}
@@ -430,17 +431,18 @@ class SlipDialog(QDialog):
         self.save_pdf(path)
 
     def save_pdf(self, path: str | os.PathLike) -> Path | None:
-        """Write the PDF; on failure say what happened and return None."""
+        """Write the PDF, then a box says where it went (with Open folder); on failure it says what happened
+        (no half file is left) and this returns None."""
         target = Path(path)
         if target.suffix.lower() != ".pdf":
             target = target.with_name(target.name + ".pdf")
         try:
             write_pdf(self.slip or self.build(), target)
         except OSError as exc:
-            QMessageBox.warning(self, "The slip was not saved",
-                                f"Could not save {target}: {exc.strerror or exc}. Choose another folder, "
-                                "or check there is space on the disk.")
+            show_problem(self, Unavailable(f"Could not save {target}: {exc.strerror or exc}. Choose another folder, "
+                                           "or check there is space on the disk."), "The slip was not saved")
             return None
+        show_saved(self, target, "Slip")
         self.saved.emit(str(target))
         return target
 

@@ -2,7 +2,7 @@
 table, exportable to CSV — what a manager sends to a funder.
 
 The chart is painted here with QPainter (QtCharts is not in PySide6-Essentials). The numbers come from
-ketdir.referral.stats, the same as `ketdir stats`.
+ketdir.app.referrals, the same as `ketdir stats`, read on the view's worker: only the newest answer is shown.
 """
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -31,12 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sqlalchemy import func, select
-
+from ketdir.app import Directory
+from ketdir.app.referrals import SavedFile, first_logged_day, referral_stats, save_stats_csv
 from ketdir.gui import theme
-from ketdir.referral.stats import GROUPING_LABELS, GROUPINGS, Count, Stats, referral_stats, write_csv
-from ketdir.store.engine import Directory
-from ketdir.store.models import ReferralLog
+from ketdir.gui.messages import show_problem, show_saved
+from ketdir.gui.workers import Job, Worker
+from ketdir.problems import KetdirProblem
+from ketdir.referral.stats import GROUPING_LABELS, GROUPINGS, Count, Stats
 
 MAX_LABEL_CHARS = 48
 
@@ -167,7 +167,8 @@ class StatsModel(QAbstractTableModel):
 
 
 class StatsView(QWidget):
-    refreshed = Signal()
+    refreshed = Signal()  # the newest numbers are shown
+    exported = Signal(object)  # the Path the table was saved to
 
     def __init__(self, directory: Directory, *, clock: Callable[[], dt.datetime] | None = None,
                  parent: QWidget | None = None) -> None:
@@ -176,6 +177,10 @@ class StatsView(QWidget):
         self._clock = clock or dt.datetime.now
         self.stats: Stats | None = None
         self.choose_csv_path: Callable[[], str | None] = self._ask_csv_path
+        self._worker = Worker(self)
+        self._asked = 0  # sequence number of the newest question; older answers are dropped
+        self._shown = 0
+        self._first_day_job: Job | None = None
 
         today = self._clock().date()
         self.period = QComboBox()
@@ -266,17 +271,25 @@ class StatsView(QWidget):
         if data is not None:
             start, end = data
             today = self._clock().date()
-            self._syncing = True
-            if start is None:
-                with self.directory.session() as session:
-                    first = session.execute(select(func.min(ReferralLog.logged_at))).scalar_one_or_none()
-                start = first.date() if first else today
-            self.start_edit.setDate(QDate(start))
-            self.end_edit.setDate(QDate(end or today))
-            self._syncing = False
+            self._show_dates(start or today, end or today)
+            if start is None:  # "all time": the dates shown start at the oldest entry, once it is read
+                self._first_day_job = self._worker.run(
+                    first_logged_day, self.directory, on_result=lambda first: self._first_day_read(first, data),
+                    on_problem=lambda _problem: None)  # the counts' own read says what is wrong
         self.start_edit.setEnabled(True)
         self.end_edit.setEnabled(True)
         self.refresh()
+
+    def _first_day_read(self, first: dt.date | None, period) -> None:
+        if self.period.currentData() == period:  # still the period it was read for
+            today = self._clock().date()
+            self._show_dates(first or today, period[1] or today)
+
+    def _show_dates(self, start: dt.date, end: dt.date) -> None:
+        self._syncing = True
+        self.start_edit.setDate(QDate(start))
+        self.end_edit.setDate(QDate(end))
+        self._syncing = False
 
     def _dates_edited(self, _date) -> None:
         if self._syncing:
@@ -288,23 +301,47 @@ class StatsView(QWidget):
 
     # ------------------------------------------------------------------ numbers
 
+    @property
+    def settled(self) -> bool:
+        """The numbers and dates shown answer the newest question (nothing being read)."""
+        return self._shown == self._asked and not (self._first_day_job and self._first_day_job.running)
+
     def refresh(self) -> None:
+        """Count again for the period and grouping chosen (off the UI thread)."""
         start, end = self.period_dates()
+        self._asked += 1
         if start and end and start > end:
+            self._shown = self._asked
             self.total_label.setText("The period starts after it ends: change the dates.")
+            self.export_button.setEnabled(False)
             return
-        by = self.grouping.currentData()
-        with self.directory.session() as session:
-            self.stats = referral_stats(session, by, start, end)
-        self.model.set_stats(self.stats)
-        self.chart.set_rows(self.stats.rows)
-        n = self.stats.referrals
+        asked = self._asked
+        self.export_button.setEnabled(False)
+        self._worker.run(referral_stats, self.directory, self.grouping.currentData(), start, end,
+                         on_result=lambda stats: self._show(asked, stats),
+                         on_problem=lambda problem: self._failed(asked, problem))
+
+    def _show(self, asked: int, stats: Stats) -> None:
+        if asked != self._asked:
+            return
+        self._shown = asked
+        self.stats = stats
+        self.model.set_stats(stats)
+        self.chart.set_rows(stats.rows)
+        n, by = stats.referrals, stats.by
         note = ""
         if by in ("need", "service") and n:
             note = f" A referral with more than one {GROUPING_LABELS[by].lower()} counts under each."
-        self.total_label.setText(f"<b>{n} referral{'s' if n != 1 else ''}</b>, {self.stats.period_text()}.{note}")
-        self.export_button.setEnabled(bool(self.stats.rows))
+        self.total_label.setText(f"<b>{n} referral{'s' if n != 1 else ''}</b>, {stats.period_text()}.{note}")
+        self.export_button.setEnabled(bool(stats.rows))
         self.refreshed.emit()
+
+    def _failed(self, asked: int, problem: KetdirProblem) -> None:
+        if asked != self._asked:
+            return
+        self._shown = asked
+        self.total_label.setText(f"The counts could not be read. {problem}")
+        show_problem(self, problem)
 
     # ------------------------------------------------------------------ export
 
@@ -320,21 +357,16 @@ class StatsView(QWidget):
         if path:
             self.export_csv(path)
 
-    def export_csv(self, path: str | Path) -> Path | None:
-        """Write the table shown; on failure say so and return None."""
-        if self.stats is None:
-            self.refresh()
-        target = Path(path)
-        if not target.suffix:
-            target = target.with_suffix(".csv")
-        try:
-            with target.open("w", encoding="utf-8", newline="") as fh:
-                write_csv(self.stats, fh)
-        except OSError as exc:
-            QMessageBox.warning(self, "The table was not exported",
-                                f"Could not write {target}: {exc.strerror}. Choose another folder.")
+    def export_csv(self, path: str | Path) -> Job | None:
+        """Save the table shown as CSV (off the UI thread); a box then says where it went, or what went wrong."""
+        if self.stats is None or not self.settled:
             return None
-        return target
+        return self._worker.run(save_stats_csv, self.stats, path, on_result=self._exported,
+                                on_problem=lambda problem: show_problem(self, problem, "The table was not exported"))
+
+    def _exported(self, saved: SavedFile) -> None:
+        show_saved(self, saved.path, "Statistics")
+        self.exported.emit(saved.path)
 
 
 class StatsDialog(QDialog):

@@ -22,6 +22,7 @@ from typing import Iterable, TextIO
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ketdir.problems import BadInput
 from ketdir.store.models import (
     REFERRAL_CHANNELS,
     REFERRAL_OUTCOMES,
@@ -46,7 +47,7 @@ CSV_COLUMNS = ("id", "logged_at", "district", "channel", "outcome", "services", 
 _ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
-class ReferralError(ValueError):
+class ReferralError(BadInput, ValueError):
     """A referral that cannot be logged as given; the message says what to change."""
 
 

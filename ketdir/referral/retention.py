@@ -1,7 +1,9 @@
-"""Retention: delete referral-log entries older than N months (a setting; 0 keeps everything).
+"""Retention: delete referral-log entries older than N months (0 keeps everything).
 
-`apply_retention(session, months, now)` is what the window runs on start (ketdir.gui.retention) and
-returns how many entries it deleted. No Qt here.
+The period is kept with the log it governs, in the directory's ketdir_meta (RETENTION_META_KEY; never carried
+in a bundle), so every window on a shared team database applies the same one. `apply_retention(session,
+months, now)` deletes and returns how many entries went; ketdir.app.referrals reads the period and runs it
+when the window starts. No Qt here.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session
 from ketdir.store.models import ReferralLog, ReferralNeed, ReferralService
 
 MAX_MONTHS = 240
+RETENTION_META_KEY = "referral_retention_months"
 
 
 def months_before(now: dt.datetime, months: int) -> dt.datetime:
@@ -50,3 +53,21 @@ def apply_retention(session: Session, months: int, now: dt.datetime) -> int:
     session.execute(delete(ReferralNeed).where(ReferralNeed.referral_id.in_(old)))
     result = session.execute(delete(ReferralLog).where(ReferralLog.logged_at < cutoff))
     return result.rowcount or 0
+
+
+def read_period(session: Session) -> int:
+    """The directory's retention period in months (0, keep everything, when none was set or it is unreadable)."""
+    from ketdir.store.engine import get_meta
+
+    try:
+        return check_months(int(get_meta(session, RETENTION_META_KEY) or 0))
+    except ValueError:
+        return 0
+
+
+def set_period(session: Session, months: int) -> int:
+    """Keep the log for `months` months from now on (the caller commits)."""
+    from ketdir.store.engine import set_meta
+
+    set_meta(session, RETENTION_META_KEY, str(check_months(months)))
+    return months

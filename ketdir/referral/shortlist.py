@@ -1,10 +1,10 @@
 """The shortlist: an ordered list of service ids a worker is gathering to hand over.
 
-It is kept in a small JSON file under the user's data folder (`platformdirs.user_data_dir("ketdir")`),
-one list per database, so it survives a restart and switching between the bundled directory and a team
-server does not mix two directories' ids. The file holds only service ids: nothing about the person.
-
-With `KETDIR_NO_USER_SETTINGS=1` (tests) and no explicit path, the shortlist lives in memory only.
+A list with a path is kept in a small JSON file (by default under the user's data folder,
+`platformdirs.user_data_dir("ketdir")`, or KETDIR_PROFILE's folder), one list per database, so switching
+between the bundled directory and a team server does not mix two directories' ids. The file holds only
+service ids: nothing about the person. The window keeps it there only when the person asks for the list to
+survive a restart; otherwise (and with `KETDIR_NO_USER_SETTINGS=1`, tests) the list lives in memory only.
 No Qt here.
 """
 from __future__ import annotations
@@ -28,6 +28,11 @@ DEFAULT_KEY = "default"
 
 def default_path() -> Path | None:
     """Where the shortlist file lives, or None when user settings are off (KETDIR_NO_USER_SETTINGS=1)."""
+    from ketdir.paths import profile_dir
+
+    profile = profile_dir()
+    if profile is not None:
+        return profile / FILE_NAME
     if os.environ.get("KETDIR_NO_USER_SETTINGS") == "1":
         return None
     import platformdirs
@@ -178,6 +183,15 @@ class Shortlist:
         self.ids = [i for i in ids if isinstance(i, str) and i and not (i in seen or seen.add(i))][:MAX_ITEMS]
         self.save()
 
+    def keep_to(self, path: Path | None) -> None:
+        """Keep the list in this file from now on (None: in memory only, and forget it in the old file)."""
+        if path == self.path:
+            return
+        if self.path is not None:
+            forget_saved(self.path, self.key)
+        self.path = path
+        self.save()
+
     def prune(self, session: Session) -> str | None:
         """Drop ids of services no longer in the directory; return a notice saying so, or None."""
         from ketdir.store.models import Service
@@ -185,16 +199,34 @@ class Shortlist:
         if not self.ids:
             return None
         present = set(session.execute(select(Service.id).where(Service.id.in_(self.ids))).scalars())
-        gone = [i for i in self.ids if i not in present]
+        return self.drop([i for i in self.ids if i not in present])
+
+    def drop(self, gone: Iterable[str]) -> str | None:
+        """Drop these ids (services no longer in the directory); return a notice saying so, or None."""
+        gone = [i for i in dict.fromkeys(gone) if i in self.ids]
         if not gone:
             return None
-        self.ids = [i for i in self.ids if i in present]
+        self.ids = [i for i in self.ids if i not in gone]
         self.save()
         n = len(gone)
         return (
             f"{n} service{'s' if n != 1 else ''} on the shortlist {'are' if n != 1 else 'is'} no longer in the "
             f"directory and {'were' if n != 1 else 'was'} removed from the shortlist."
         )
+
+
+def forget_saved(path: Path | None, key: str) -> bool:
+    """Remove one database's list from the file, if it is there (the other databases' lists stay)."""
+    if path is None or not path.exists():
+        return False
+    try:
+        lists = json.loads(path.read_text(encoding="utf-8")).get("lists")
+    except (OSError, ValueError, AttributeError):
+        return False
+    if not isinstance(lists, dict) or key not in lists:
+        return False
+    Shortlist(path, key).save()  # an empty list removes this database's entry
+    return True
 
 
 def _set_aside(path: Path) -> Path | None:

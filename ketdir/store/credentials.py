@@ -14,10 +14,12 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from ketdir.problems import Unavailable
+
 KEYRING_SERVICE = "ketdir"
 
 
-class CredentialProblem(Exception):
+class CredentialProblem(Unavailable):
     """A password store that cannot be used safely, with a message for people."""
 
 

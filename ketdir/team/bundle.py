@@ -36,6 +36,8 @@ from pathlib import Path
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer, delete, insert, select
 from sqlalchemy.orm import Session
 
+from ketdir.problems import Refused
+from ketdir.referral.retention import RETENTION_META_KEY
 from ketdir.store.engine import SCHEMA_VERSION, Directory, set_meta
 from ketdir.store.index import refresh_all
 from ketdir.store.models import Base, DatasetMeta
@@ -51,12 +53,12 @@ LOCAL_TABLES = ("ketdir_referral", "ketdir_referral_service", "ketdir_referral_n
 DERIVED_TABLES = ("ketdir_search_doc", "ketdir_hours_pattern")
 EXTRA_TABLES = ("ketdir_meta",)
 # ketdir_meta keys that describe this copy, not the directory: not carried over.
-LOCAL_META = ("schema_version", "index_generation")
+LOCAL_META = ("schema_version", "index_generation", RETENTION_META_KEY)
 BATCH = 1000
 
 
-class BundleProblem(Exception):
-    """A bundle that cannot be written or used, with a message for people."""
+class BundleProblem(Refused):
+    """A bundle that cannot be written or used, with a message for people; nothing was changed."""
 
 
 @dataclass

@@ -35,7 +35,8 @@ def test_slip_qr_and_log_referral_open_for_the_selected_service(qtbot, window):
     assert _dialogs(QrDialog)
     qtbot.keyClick(window.search_edit, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     logs = _dialogs(LogReferralDialog)
-    assert logs and logs[0].chosen_services() == [detail.id]
+    qtbot.waitUntil(lambda: logs and logs[0].is_ready)  # its services are read off the UI thread
+    assert logs[0].chosen_services() == [detail.id]
     for dialog in _dialogs(QDialog):
         dialog.close()
 

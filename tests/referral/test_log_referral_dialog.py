@@ -26,6 +26,7 @@ def make(qtbot, directory, settings, **kwargs):
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: dialog.is_ready)  # the services are read off the UI thread
     return dialog
 
 
@@ -55,7 +56,8 @@ def test_typed_district_is_reduced_and_the_channel_remembered(qtbot, directory, 
     dialog.district.setText("E1 6AN")
     dialog.channel_buttons["outreach"].setChecked(True)
     dialog.outcome.setCurrentIndex(dialog.outcome.findData("referred"))
-    dialog.accept()
+    with qtbot.waitSignal(dialog.logged):
+        dialog.ok_button.click()
     assert dialog.result_referral.district == "E1" and dialog.result_referral.outcome == "referred"
     assert dialog.result() == dialog.DialogCode.Accepted
     again = make(qtbot, directory, settings)
@@ -68,9 +70,10 @@ def test_nothing_chosen_is_explained_not_logged(qtbot, directory, settings):
     dialog.services.item(0).setCheckState(Qt.CheckState.Unchecked)
     for i in range(dialog.needs.count()):
         dialog.needs.item(i).setCheckState(Qt.CheckState.Unchecked)
-    dialog.accept()
-    assert dialog.error.isVisible() and "at least one service or need type" in dialog.error.text()
-    assert dialog.result_referral is None and dialog.isVisible()
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: dialog.error.isVisible())
+    assert "at least one service or need type" in dialog.error.text()
+    assert dialog.result_referral is None and dialog.isVisible() and dialog.ok_button.isEnabled()
 
 
 def test_the_dialog_has_no_place_for_free_text(qtbot, directory, settings):

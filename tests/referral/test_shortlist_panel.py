@@ -1,9 +1,11 @@
-"""The shortlist panel, driven like a person would: add, reorder by keyboard, remove, clear, copy, print, QR."""
+"""The shortlist panel, driven like a person would: add, reorder by keyboard, remove, clear, copy, print, QR.
+Services are read off the UI thread, so the tests wait for what a person would see."""
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMessageBox
 
 from referral_data import BLADDER, CHEMLINE, DEMO, NOW
 from referral_helpers import digits, pdf_pages_text, qr_texts
@@ -24,6 +26,7 @@ def make_panel(qtbot, directory, tmp_path):
         qtbot.addWidget(panel)
         panel.show()
         qtbot.waitExposed(panel)
+        qtbot.waitUntil(lambda: not panel.busy)
         return panel
     return make
 
@@ -32,17 +35,26 @@ def names(panel) -> list[str]:
     return [panel.list.item(i).text().split("\n")[0] for i in range(panel.list.count())]
 
 
+def add(qtbot, panel, *service_ids) -> None:
+    """Add by id, as the panel does when it is given no details: read, then listed."""
+    for service_id in service_ids:
+        with qtbot.waitSignal(panel.changed):
+            assert panel.add_service(service_id) is None, "read first"
+
+
 def test_add_no_duplicates_and_the_list_shows_name_number_and_demo(make_panel, qtbot):
     panel = make_panel()
     assert panel.empty.isVisible() and not panel.copy_button.isEnabled()
     with qtbot.waitSignal(panel.notice) as notice:
-        assert panel.add_service(BLADDER)
+        assert panel.add_service(BLADDER) is None
     assert notice.args[0].startswith("Added to the shortlist: Riverside Bladder Clinic")
-    assert panel.add_service(DEMO) and panel.add_service(CHEMLINE)
+    add(qtbot, panel, DEMO, CHEMLINE)
     with qtbot.waitSignal(panel.notice) as notice:
-        assert not panel.add_service(DEMO)
+        assert panel.add_service(DEMO) is False
     assert notice.args[0] == "That service is already on the shortlist."
-    assert not panel.add_service("no-such-service")
+    with qtbot.waitSignal(panel.notice) as notice:
+        panel.add_service("no-such-service")
+    assert notice.args[0] == "That service is no longer in the directory."
     assert names(panel) == ["1. Riverside Bladder Clinic", "2. Demo Drop-in", "3. Chem Line"]
     assert "DEMO — not a real service" in panel.list.item(1).text()
     assert "0300 123 4567 (unverified)" in panel.list.item(2).text()
@@ -52,8 +64,7 @@ def test_add_no_duplicates_and_the_list_shows_name_number_and_demo(make_panel, q
 
 def test_reorder_and_remove_with_the_keyboard_and_it_survives_a_restart(make_panel, qtbot, tmp_path):
     panel = make_panel()
-    for i in (BLADDER, DEMO, CHEMLINE):
-        panel.add_service(i)
+    add(qtbot, panel, BLADDER, DEMO, CHEMLINE)
     panel.list.setFocus()
     panel.list.setCurrentRow(2)
     qtbot.keyClick(panel.list, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
@@ -68,15 +79,14 @@ def test_reorder_and_remove_with_the_keyboard_and_it_survives_a_restart(make_pan
     qtbot.keyClick(panel.list, Qt.Key.Key_Delete)
     assert panel.service_ids() == [BLADDER, CHEMLINE] and panel.current_id() == CHEMLINE
 
-    again = make_panel()
-    assert again.service_ids() == [BLADDER, CHEMLINE]
+    again = make_panel()  # the same file: a panel told to keep its list
+    assert again.service_ids() == [BLADDER, CHEMLINE] and again.keep_box.isChecked()
     assert names(again) == ["1. Riverside Bladder Clinic", "2. Chem Line"]
 
 
-def test_clear_asks_first(make_panel):
+def test_clear_asks_first(make_panel, qtbot):
     panel = make_panel()
-    panel.add_service(BLADDER)
-    panel.add_service(DEMO)
+    add(qtbot, panel, BLADDER, DEMO)
     questions = []
     panel.confirm = lambda q: questions.append(q) or False
     panel.clear_button.click()
@@ -92,17 +102,19 @@ def test_services_gone_from_the_directory_are_dropped_with_a_notice(directory, q
     saved = Shortlist.load(path, database_url=directory.url)
     saved.add(BLADDER)
     saved.add("deleted-since")
+    notices = []
     panel = ShortlistPanel(directory, Shortlist.load(path, database_url=directory.url), clock=lambda: NOW)
+    panel.notice.connect(notices.append)
     qtbot.addWidget(panel)
-    assert panel.service_ids() == [BLADDER]
-    assert "no longer in the directory" in panel.take_notice()
-    assert panel.take_notice() is None
+    qtbot.waitUntil(lambda: not panel.busy)
+    assert panel.service_ids() == [BLADDER] and names(panel) == ["1. Riverside Bladder Clinic"]
+    assert notices == ["1 service on the shortlist is no longer in the directory and was removed from the shortlist."]
+    assert Shortlist.load(path, database_url=directory.url).ids == [BLADDER]
 
 
 def test_copy_all_as_a_text_message_or_a_case_note(make_panel, qtbot):
     panel = make_panel()
-    for i in (BLADDER, CHEMLINE):
-        panel.add_service(i)
+    add(qtbot, panel, BLADDER, CHEMLINE)
     with qtbot.waitSignal(panel.notice) as notice:
         panel.copy_button.click()
     text = QGuiApplication.clipboard().text()
@@ -110,7 +122,8 @@ def test_copy_all_as_a_text_message_or_a_case_note(make_panel, qtbot):
     assert "2) Chem Line\nTel 0300 123 4567 (unverified - check)" in text
     assert "1 text" in notice.args[0] or "2 texts" in notice.args[0]
     assert panel.sms_label.text().startswith("Text message:")
-    panel.copy_note_action.trigger()
+    with qtbot.waitSignal(panel.copied):
+        panel.copy_note_action.trigger()
     note = QGuiApplication.clipboard().text()
     assert "How to refer: GP referral needed. Bring a list of your medicines." in note
     assert "Phone: 0300 123 4567 — unverified — check before giving out" in note
@@ -118,10 +131,11 @@ def test_copy_all_as_a_text_message_or_a_case_note(make_panel, qtbot):
 
 def test_show_qr_decodes_to_the_number_on_screen(make_panel, qtbot):
     panel = make_panel()
-    panel.add_service(BLADDER)
-    panel.add_service(CHEMLINE)
+    add(qtbot, panel, BLADDER, CHEMLINE)
     panel.list.setCurrentRow(1)
-    dialog = panel.open_qr_dialog()
+    with qtbot.waitSignal(panel.dialog_opened) as opened:
+        panel.qr_button.click()
+    dialog = opened.args[0]
     qtbot.addWidget(dialog)
     qtbot.waitExposed(dialog)
     assert dialog.name_label.text() == "Chem Line"
@@ -143,9 +157,10 @@ def test_show_qr_decodes_to_the_number_on_screen(make_panel, qtbot):
 
 def test_print_slip_dialog_saves_a_pdf(make_panel, qtbot, tmp_path):
     panel = make_panel()
-    panel.add_service(BLADDER)
-    panel.add_service(DEMO)
-    dialog = panel.open_slip_dialog()
+    add(qtbot, panel, BLADDER, DEMO)
+    with qtbot.waitSignal(panel.dialog_opened) as opened:
+        panel.print_button.click()
+    dialog = opened.args[0]
     qtbot.addWidget(dialog)
     assert dialog.pages_label.text().startswith("1 page")
     dialog.a6.setChecked(True)
@@ -154,5 +169,8 @@ def test_print_slip_dialog_saves_a_pdf(make_panel, qtbot, tmp_path):
     with qtbot.waitSignal(dialog.saved) as saved:
         dialog.pdf_button.click()
     assert saved.args[0].endswith("cards.pdf")
+    [box] = dialog.findChildren(QMessageBox, "savedBox")
+    assert box.text() == "Slip saved to cards.pdf" and box.informativeText() == f"Folder: {tmp_path.resolve()}"
+    box.close()
     texts = pdf_pages_text(tmp_path / "cards.pdf")
     assert len(texts) == 2 and "Riverside Bladder Clinic" in texts[0] and "Demo Drop-in" in texts[1]

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from referral_data import BLADDER, CHEMLINE, NOW
 from ketdir.gui.stats_view import StatsDialog, preset_periods
@@ -28,6 +29,7 @@ def view(qtbot, directory):
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: dialog.view.settled)  # counted off the UI thread
     yield dialog.view  # the generator keeps the dialog alive
 
 
@@ -54,18 +56,26 @@ def test_changing_period_and_grouping(view, qtbot):
         view.set_grouping("district")
     assert table(view) == [("SE1", "2"), ("E1", "1")]
     view.set_period(dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    qtbot.waitUntil(lambda: view.settled)
     assert view.period.currentText() == "Chosen dates" and table(view) == [("SE1", "1")]
     view.set_grouping("week")
+    qtbot.waitUntil(lambda: view.settled)
     assert table(view) == [("2026-W44 (from 26 Oct)", "0"), ("2026-W45 (from 2 Nov)", "1"),
                            ("2026-W46 (from 9 Nov)", "0"), ("2026-W47 (from 16 Nov)", "0"),
                            ("2026-W48 (from 23 Nov)", "0"), ("2026-W49 (from 30 Nov)", "0")]
     assert view.chart.grab().width() > 0
 
 
-def test_export_csv(view, tmp_path):
+def test_export_csv(view, tmp_path, qtbot):
     view.set_grouping("service")
+    qtbot.waitUntil(lambda: view.settled and view.export_button.isEnabled())
     view.choose_csv_path = lambda: str(tmp_path / "services")
-    view.export_button.click()
+    with qtbot.waitSignal(view.exported) as exported:
+        view.export_button.click()
+    assert exported.args[0] == (tmp_path / "services.csv").resolve()
+    [box] = view.findChildren(QMessageBox, "savedBox")
+    assert box.text() == "Statistics saved to services.csv" and str(tmp_path) in box.informativeText()
+    box.close()
     lines = (tmp_path / "services.csv").read_text().splitlines()
     assert lines[0] == "service_id,service,referrals"
     assert f"{BLADDER},Riverside Bladder Clinic,2" in lines
