@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ketdir.paths import bundled_db
 from ketdir.problems import Unavailable, is_locked, is_read_only
-from ketdir.store import fts
+from ketdir.store.search_index import search_index
 from ketdir.store.models import Base, DatasetMeta
 
 SCHEMA_VERSION = 6  # = the Alembic head revision ("0006"); see ketdir/store/migrations
@@ -355,7 +355,7 @@ def open_directory(db: str | os.PathLike | None = None, *, create: bool = False)
 
 def _create_schema(engine: Engine) -> None:
     Base.metadata.create_all(engine)
-    fts.create(engine)
+    search_index(engine).create(engine)
     with engine.begin() as conn:
         _alembic(conn, "stamp", "head")
         with Session(conn) as s:
