@@ -193,9 +193,9 @@ def test_fts_operator_soup_is_safe(session, parts):
 def test_many_matches_near_a_place_are_bounded_and_nearest_first(tmp_path, monkeypatch):
     """More matches than the engine reads at once (POSITIONS): it narrows the circle, still nearest first,
     and reports an estimated total; many services at one spot cannot make it loop."""
-    from ketdir.search import retrieve
+    from ketdir.search.retrieve import common
 
-    monkeypatch.setattr(retrieve, "POSITIONS", 4)
+    monkeypatch.setattr(common, "POSITIONS", 4)
     records = [record(f"Crowded Clinic {i}", needs=["sexual-health"], lat=51.5, lon=-0.1,
                       description="Sexual health clinic.") for i in range(8)]
     records += [record(f"Ring Clinic {i}", needs=["sexual-health"], lat=51.5 + 0.01 * (i + 1), lon=-0.1,
@@ -205,7 +205,7 @@ def test_many_matches_near_a_place_are_bounded_and_nearest_first(tmp_path, monke
         res = search(s, Query(text="clinic", near="51.5,-0.1", radius_miles=10, limit=3, at=TUESDAY_2PM))
         assert len(res.local) == 3 and all(h.name.startswith("Crowded") for h in res.local)
         assert not res.total_is_estimate and res.total_local == 16  # a sample of up to SAMPLE rows covered all
-        monkeypatch.setattr(retrieve, "SAMPLE", 5)
+        monkeypatch.setattr(common, "SAMPLE", 5)
         res = search(s, Query(text="clinic", near="51.5,-0.1", radius_miles=10, limit=3, at=TUESDAY_2PM))
         assert len(res.local) == 3 and all(h.name.startswith("Crowded") for h in res.local)
         assert res.total_is_estimate and res.total_local == 16  # all of the sample inside: 16 x 6/6
@@ -217,9 +217,9 @@ def test_many_matches_near_a_place_are_bounded_and_nearest_first(tmp_path, monke
 
 def test_many_matches_with_sql_filters_estimate_the_total_from_a_sample(tmp_path, monkeypatch):
     """Too many matches to count with the open-now filter: the filter's share in a sample scales the total."""
-    from ketdir.search import retrieve
+    from ketdir.search.retrieve import common
 
-    monkeypatch.setattr(retrieve, "CANDIDATES", 2)
+    monkeypatch.setattr(common, "CANDIDATES", 2)
     records = [record(f"Open Clinic {i}", needs=["sexual-health"], lat=51.5, lon=-0.1, hours=ALWAYS,
                       description="Sexual health clinic.") for i in range(6)]
     records += [record(f"Day Clinic {i}", needs=["sexual-health"], lat=51.5, lon=-0.1,

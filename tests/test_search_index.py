@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ketdir.search import Query, search
 from ketdir.search.rank import Scorer, fold
 from ketdir.search.text_query import Group
-from ketdir.store import fts
+from ketdir.store.search_index import NATIONAL_ROWID, base as index_base, search_index
 from ketdir.store.index import refresh
 from ketdir.store.models import SearchDoc, Service
 from tests import backends
@@ -46,14 +46,14 @@ def test_national_lines_and_local_services_are_numbered_apart(directory):
         rows = s.execute(select(SearchDoc.rowid, SearchDoc.is_national, SearchDoc.service_id)).all()
         assert {national for _, national, _ in rows} == {True, False}
         for rowid, national, _ in rows:
-            assert (rowid >= fts.NATIONAL_ROWID) == national
+            assert (rowid >= NATIONAL_ROWID) == national
         # Refreshing one of each keeps it on its side.
         line = next(sid for _, national, sid in rows if national)
         local = next(sid for _, national, sid in rows if not national)
         refresh(s, [line, local])
         s.commit()
         again = dict(s.execute(select(SearchDoc.service_id, SearchDoc.rowid)).all())
-        assert again[line] >= fts.NATIONAL_ROWID > again[local]
+        assert again[line] >= NATIONAL_ROWID > again[local]
         res = search(s, Query(text="alcohol", at=TUESDAY_2PM))
         assert names(res.national) == ["National Alcohol Line"]
         assert set(names(res.local)) == {"Southwark Alcohol Service", "Lambeth Alcoholics Group"}
@@ -61,8 +61,9 @@ def test_national_lines_and_local_services_are_numbered_apart(directory):
 
 def test_long_prefix_is_read_as_the_whole_words_it_begins(directory):
     with directory.session() as s:
-        groups = fts.expand_prefixes(s.connection(), [Group(typed="alcoho", prefixes=["alcoho"]),
-                                                     Group(typed="cam", prefixes=["cam"])])
+        index = search_index(s.connection())
+        groups = index.expand_prefixes(s.connection(), [Group(typed="alcoho", prefixes=["alcoho"]),
+                                                       Group(typed="cam", prefixes=["cam"])])
         assert groups[0].phrases == [("alcohol",), ("alcoholics",)] and groups[0].prefixes == []
         assert groups[0].begun == ["alcoho"]
         if s.get_bind().dialect.name == "sqlite":
@@ -86,9 +87,10 @@ def test_word_list_follows_edits_so_a_new_word_is_found_by_its_prefix(directory)
 
 
 def test_a_prefix_that_begins_too_many_words_stays_a_prefix(directory, monkeypatch):
-    monkeypatch.setattr(fts, "MAX_EXPANSION", 1)
+    monkeypatch.setattr(index_base, "MAX_EXPANSION", 1)
     with directory.session() as s:
-        groups = fts.expand_prefixes(s.connection(), [Group(typed="alcoho", prefixes=["alcoho"])])
+        index = search_index(s.connection())
+        groups = index.expand_prefixes(s.connection(), [Group(typed="alcoho", prefixes=["alcoho"])])
         assert groups[0].prefixes == ["alcoho"]
         res = search(s, Query(text="alcoho", at=TUESDAY_2PM, include_national=False))
         assert set(names(res.local)) == {"Southwark Alcohol Service", "Lambeth Alcoholics Group"}
@@ -130,15 +132,15 @@ def test_ranked_results_put_name_matches_first(directory):
 
 def test_estimate_near_a_place_is_close_to_the_exact_count(tmp_path, monkeypatch):
     """With more matches than are read, the total near a place comes from a sample's share inside the circle."""
-    from ketdir.search import retrieve
+    from ketdir.search.retrieve import common
 
     inside = [record(f"Inner Clinic {i}", needs=["sexual-health"], lat=51.5 + 0.001 * i, lon=-0.1,
                      description="Clinic.") for i in range(30)]
     outside = [record(f"Outer Clinic {i}", needs=["sexual-health"], lat=51.5 + 0.001 * i, lon=-0.1 + 0.3,
                       description="Clinic.") for i in range(30)]  # about 13 miles east
     d = build(tmp_path / "estimate.db", inside + outside)
-    monkeypatch.setattr(retrieve, "POSITIONS", 5)
-    monkeypatch.setattr(retrieve, "SAMPLE", 20)
+    monkeypatch.setattr(common, "POSITIONS", 5)
+    monkeypatch.setattr(common, "SAMPLE", 20)
     with d.session() as s:
         res = search(s, Query(text="clinic", near="51.5,-0.1", radius_miles=10, limit=5, at=TUESDAY_2PM))
         assert all(h.name.startswith("Inner") for h in res.local)
@@ -194,10 +196,10 @@ def test_while_typing_the_total_near_a_place_is_at_least_what_is_listed(tmp_path
 def test_a_search_starting_from_the_last_circle_still_lists_the_nearest(tmp_path, monkeypatch):
     """Searches around the same place start from the circle the last one ended with; a wide circle left by a
     rare word must not stop the next, commoner word from listing exactly the nearest."""
-    from ketdir.search import retrieve
+    from ketdir.search.retrieve import common
 
-    monkeypatch.setattr(retrieve, "POSITIONS", 5)
-    monkeypatch.setattr(retrieve, "MAX_READ", 20)
+    monkeypatch.setattr(common, "POSITIONS", 5)
+    monkeypatch.setattr(common, "MAX_READ", 20)
     near_ones = [record(f"Near Clinic {i:02d}", needs=["sexual-health"], lat=51.5 + 0.0005 * i, lon=-0.1,
                         description="Testing clinic.") for i in range(40)]
     far_ones = [record(f"Far Rare Clinic {i}", needs=["sexual-health"], lat=51.61 + 0.001 * i, lon=-0.1,

@@ -32,7 +32,7 @@ from ketdir.interop.bulk import BulkWriter, SecondaryIndexesDeferred
 from ketdir.interop.dataset import LABELS, LOCAL_ONLY, MODELS, TABLE_ORDER, Dataset, ImportBlocked
 from ketdir.interop.validate import validate
 from ketdir.problems import Cancelled
-from ketdir.store import fts
+from ketdir.store.search_index import search_index
 from ketdir.store.engine import get_meta, set_meta
 from ketdir.store.index import GENERATION_KEY, refresh, refresh_all
 from ketdir.store.models import (
@@ -772,9 +772,10 @@ def apply_import(session: Session, dataset: Dataset, plan: ImportPlan | None = N
         if affected:
             total = session.execute(select(func.count()).select_from(Service)).scalar() or 0
             if len(affected) >= BULK_INDEX_MIN and len(affected) >= total * 0.5:
-                # Most of the directory changed: rebuild every search row (in the order search expects)
-                # with the full-text triggers lifted, then the full-text index in one pass.
-                with fts.SearchIndexBulkMode(session.connection()):
+                # Most of the directory changed: rebuild every search row (in the order search expects) in
+                # the index's bulk mode (SQLite: the full-text triggers lifted, the index rebuilt in one pass).
+                conn = session.connection()
+                with search_index(conn).bulk_rewrite(conn):
                     refreshed = refresh_all(session)
                     stepper.phase(0.9, "Rebuilding the full-text index")
             else:

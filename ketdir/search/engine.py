@@ -11,11 +11,11 @@ from ketdir.freshness import is_stale
 from ketdir.geo import Gazetteer, Place, default_gazetteer
 from ketdir.needs import need_types
 from ketdir.search.cache import IndexCache, index_cache
-from ketdir.search.retrieve import Candidate, Filters, Found, Retriever
+from ketdir.search.retrieve import Candidate, Filters, Found, retriever_for
 from ketdir.search.synonyms import synonyms
 from ketdir.search.text_query import TextPlan, plan_text
 from ketdir.search.types import Hit, OpenState, Query, Results
-from ketdir.store import fts
+from ketdir.store.search_index import search_index
 
 NATIONAL_LIMIT = 15  # national lines shown in their own group
 FEW = 3  # fewer results than this: try the spelling fallback
@@ -43,13 +43,13 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     plan = plan_text(query.text, synonyms(), needs, query.ignore_readings)
     if query.text.strip() and plan.empty:
         results.message = "Your search has no letters or numbers in it, so every service is shown."
-    retriever = Retriever(session, _filters(query, cache, at, session.connection()), cache.rings, cache.reads)
+    retriever = retriever_for(session, _filters(query, cache, at, session.connection()), cache.rings, cache.reads)
 
     expanded: dict[int, list] = {}  # plan groups -> with long prefixes read as words (one lookup per search)
 
     def expand(groups: list) -> list:
         if id(groups) not in expanded:
-            expanded[id(groups)] = fts.expand_prefixes(session.connection(), groups, cache.words_beginning)
+            expanded[id(groups)] = retriever.index.expand_prefixes(session.connection(), groups, cache.words_beginning)
         return expanded[id(groups)]
 
     def run(groups: list, mode: str) -> tuple[Found, Found]:
@@ -130,7 +130,7 @@ def _filters(query: Query, cache: IndexCache, at: dt.datetime, conn) -> Filters:
         params["lang"] = f"% {query.language.lower().strip()} %"
     if query.open_now:
         minute = at.replace(second=0, microsecond=0)
-        condition, more = fts.id_set(conn, "hours_pattern_id", (cache.generation, minute),
+        condition, more = search_index(conn).id_set(conn, "hours_pattern_id", (cache.generation, minute),
                                      cache.open_pattern_ids(at) or [-1])
         where.append(condition)
         params.update(more)
@@ -155,7 +155,7 @@ def _hits(session, cache: IndexCache, candidates: list[Candidate], plan: TextPla
     if not candidates:
         return []
     by_rowid = {c.rowid: c for c in candidates}
-    in_ids, ids = fts.id_list(session.get_bind().dialect.name, "d.rowid", "ids", by_rowid)
+    in_ids, ids = search_index(session.get_bind()).id_list("d.rowid", "ids", by_rowid)
     rows = session.execute(
         text(
             "SELECT d.rowid, d.service_id, d.name, d.organization, d.need_mask, d.is_national, d.is_demo, "

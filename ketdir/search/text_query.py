@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ketdir.needs import NeedTypes
-from ketdir.store import fts
+from ketdir.store.search_index import Match
+from ketdir.store.search_index.sqlite import fts5_expression
 from ketdir.search.synonyms import Synonyms
 from ketdir.search.tokens import STOP_WORDS, words
 from ketdir.search.types import Reading
@@ -34,7 +35,7 @@ class TextPlan:
 
     def match_all(self) -> str:
         """The SQLite FTS5 expression for "every group" (benchmarks time the raw index with it)."""
-        return fts.fts5_expression(fts.Match(self.groups, "all"))
+        return fts5_expression(Match(self.groups, "all"))
 
 
 def plan_text(text: str, synonyms: Synonyms, needs: NeedTypes, ignore: frozenset[str] = frozenset(),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ketdir.paths import bundled_db
 from ketdir.problems import Unavailable, is_locked, is_read_only
-from ketdir.store import fts
+from ketdir.store.search_index import search_index
 from ketdir.store.models import Base, DatasetMeta
 
 SCHEMA_VERSION = 6  # = the Alembic head revision ("0006"); see ketdir/store/migrations
@@ -127,36 +127,10 @@ def make_engine(url: str, *, read_only: bool = False, pool_size: int | None = No
 
 
 def _on_postgresql_connect(dbapi_conn, _record) -> None:
-    """Session settings for every PostgreSQL connection ketdir opens.
-
-    jit = off: ketdir's statements are short index lookups, but the planner decides to JIT-compile a statement
-    by its estimated cost alone (jit_above_cost, 100,000 by default), and the estimate of a count over a large
-    directory passes that: a full scan of ketdir_search_doc costs about 20,000 per 100,000 services, so from
-    about 500,000 services on a count would be compiled. Compiling took 156 ms here (PostgreSQL 15, 2 cores:
-    inlining 102 ms, optimisation 30 ms, emission 24 ms) for a statement that runs in 20-30 ms, on every
-    execution, under the very load where time is short. At 100,000 services no search plan reached the
-    threshold (measured with EXPLAIN ANALYZE: no "JIT" section), so this does not change today's numbers; it
-    keeps a larger directory from getting several times slower. Set per connection (not only in the server's
-    configuration) because ketdir may be pointed at a server whose configuration its team does not run.
-
-    cpu_index_tuple_cost = 0.02 (default 0.005): the planner's price of one index entry. A GIN index hands over
-    every match of every word before the first row is read (a bitmap), however few rows the statement wants;
-    at the default price the planner chose that for common words and two-letter prefixes ("co" with "free":
-    20,000 entries, 13 ms), where reading rows in table order until LIMIT is reached takes 2 ms, and around a
-    crowded place it intersected the text index with the (latitude, longitude) index (9 ms) instead of reading
-    the 1,400 services in the box (1.4 ms). At 0.02 it chooses those plans, and still the GIN index for rare
-    words (measured on 100,000 services: docs/team-mode.md).
-
-    synchronize_seqscans = off: with the price above, a common word is read in table order until the LIMIT; a
-    table larger than a quarter of shared_buffers is otherwise read from wherever another connection's scan
-    of it has got to, so the same search could rank a different first 100 candidates from one keystroke to
-    the next while colleagues search. Off: every read starts at the table's beginning, and results are stable.
-
-    random_page_cost = 1.1, unless the server's team configured it (docs/team-mode.md): the default 4.0 models a
-    spinning disk; with the directory in memory or on an SSD the planner then reads a crowded place through
-    both indexes instead of its box, and counts by reading the whole table. 20 desks typing on 100,000
-    services: p95 60.8 ms at 4.0, 35.9 ms at 1.1.
-    """
+    """Session settings for every PostgreSQL connection ketdir opens (PG_SESSION_SETTINGS, UNLESS_CONFIGURED): they
+    keep the planner on the cheap plans for ketdir's short index lookups, and results stable while colleagues
+    search. Set per connection because the server's configuration may not be ketdir's team's to change. Why
+    each, with measurements: docs/team-mode.md, "Connection settings"."""
     autocommit = dbapi_conn.autocommit
     dbapi_conn.autocommit = True  # a SET inside a transaction would be undone by the pool's rollback
     try:
@@ -168,8 +142,13 @@ def _on_postgresql_connect(dbapi_conn, _record) -> None:
         dbapi_conn.autocommit = autocommit
 
 
-PG_SESSION_SETTINGS = (("jit", "off"), ("cpu_index_tuple_cost", "0.02"), ("synchronize_seqscans", "off"))
-UNLESS_CONFIGURED = (("random_page_cost", "1.1"),)  # left alone when the server's configuration sets them
+PG_SESSION_SETTINGS = (
+    ("jit", "off"),  # compiling a large count took longer than running it
+    ("cpu_index_tuple_cost", "0.02"),  # a GIN index lists every match first: for common words, read rows to LIMIT
+    ("synchronize_seqscans", "off"),  # every scan starts at the table's beginning: the same search, the same rows
+)
+# Left alone when the server's configuration sets them. The default 4.0 models a spinning disk.
+UNLESS_CONFIGURED = (("random_page_cost", "1.1"),)
 
 
 def pg_session_settings(sources: dict[str, str]) -> list[str]:
@@ -355,7 +334,7 @@ def open_directory(db: str | os.PathLike | None = None, *, create: bool = False)
 
 def _create_schema(engine: Engine) -> None:
     Base.metadata.create_all(engine)
-    fts.create(engine)
+    search_index(engine).create(engine)
     with engine.begin() as conn:
         _alembic(conn, "stamp", "head")
         with Session(conn) as s:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ketdir import hours as hours_mod
 from ketdir.needs import TAXONOMY_NAME, need_types
-from ketdir.store import fts
+from ketdir.store.search_index import NATIONAL_ROWID, search_index
 from ketdir.store.tags import tags_for
 from ketdir.store.models import (
     Attribute,
@@ -71,7 +71,7 @@ def _chunks(ids: list[str]) -> Iterable[list[str]]:
 
 
 class _RowNumbers:
-    """Search rows are numbered in the order written, national lines from fts.NATIONAL_ROWID and local
+    """Search rows are numbered in the order written, national lines from NATIONAL_ROWID and local
     services below it, so that the index can look at either side alone."""
 
     def __init__(self, session: Session) -> None:
@@ -81,7 +81,7 @@ class _RowNumbers:
             ).scalar()
             return (last + 1) if last is not None else low
 
-        self.next = {False: after(1, fts.NATIONAL_ROWID), True: after(fts.NATIONAL_ROWID, 2**31 - 1)}
+        self.next = {False: after(1, NATIONAL_ROWID), True: after(NATIONAL_ROWID, 2**31 - 1)}
 
     def take(self, national: bool) -> int:
         number = self.next[national]
@@ -194,7 +194,7 @@ def refresh(session: Session, service_ids: Iterable[str], *, _vocabulary: bool =
             session.execute(insert(SearchDoc), docs)
         count += len(docs)
     if _vocabulary:
-        fts.refresh_vocabulary(session, service_ids)
+        _refresh_vocabulary(session, service_ids)
     session.merge(DatasetMeta(key=GENERATION_KEY, value=new_id()))
     session.flush()
     return count
@@ -209,5 +209,10 @@ def refresh_all(session: Session) -> int:
         ).scalars()
     )
     count = refresh(session, ids, _vocabulary=False)
-    fts.refresh_vocabulary(session)  # every word, exact counts
+    _refresh_vocabulary(session, None)  # every word, exact counts
     return count
+
+
+def _refresh_vocabulary(session: Session, service_ids) -> None:
+    conn = session.connection()
+    search_index(conn).refresh_vocabulary(conn, service_ids)

@@ -1,6 +1,6 @@
 """The window on a PostgreSQL server (team mode): while typing it says "at least" instead of counting, and when
 typing pauses it shows the count, with need-type counts that say "at least" where the server read a sample."""
-from ketdir.search import retrieve
+from ketdir.search.retrieve import postgres as pg_retrieve
 from tests import backends
 from tests.factories import build, record
 
@@ -12,7 +12,7 @@ CLINICS = [record(f"Bladder Clinic {i:03d}", needs=["bladder-urology"] + (["chem
 
 def test_window_on_a_server_says_at_least_while_typing_and_counts_when_typing_pauses(qtbot, make_window,
                                                                                      monkeypatch):
-    monkeypatch.setattr(retrieve, "NEED_SAMPLE", 20)  # read 20 services for the need-type counts, not 400
+    monkeypatch.setattr(pg_retrieve, "NEED_SAMPLE", 20)  # read 20 services for the need-type counts, not 400
     with backends.pg_database() as url:
         directory = build(url, CLINICS)
         try:

@@ -6,18 +6,18 @@ import datetime as dt
 import pytest
 
 from ketdir.search import Query, search
-from ketdir.search import retrieve
-from ketdir.search.retrieve import Filters, Retriever
+from ketdir.search.retrieve import Filters, postgres as pg_retrieve, retriever_for
 from ketdir.search.text_query import plan_text
 from ketdir.search.synonyms import synonyms
 from ketdir.needs import need_types
-from ketdir.store import fts
+from ketdir.store.search_index import LOCAL_SIDE, NATIONAL_SIDE, STRONG_COLUMNS, Match, PostgresSearchIndex
 from tests import backends
 from tests.factories import build, record
 
 AT = dt.datetime(2026, 12, 1, 14, 0)
 
-# More matches than retrieve.CANDIDATES (100), fewer than the PostgreSQL count cap: "the strongest first" runs.
+# More matches than retrieve.common.CANDIDATES (100), fewer than the PostgreSQL count cap: "the strongest first"
+# runs.
 RECORDS = (
     [record(f"Ketamine Clinic {i}", needs=["bladder-urology"], lat=51.50 + i / 1000, lon=-0.09,
             description="Bladder care.", min_age=18 if i % 3 else None) for i in range(60)]
@@ -76,37 +76,36 @@ def test_strong_matches_come_first(both):
 
 def test_strong_query_uses_its_own_index_and_keeps_tags_out():
     group = plan_text("bladder", synonyms(), need_types()).groups[0]
-    source, params = fts.match_source("postgresql", fts.Match([group], columns=fts.STRONG_COLUMNS,
-                                                                 side=fts.NATIONAL_SIDE))
+    source, params = PostgresSearchIndex().match_source(Match([group], columns=STRONG_COLUMNS, side=NATIONAL_SIDE))
     assert "tsv_strong @@" in source and "d.rowid >= " in source
     assert "xneed" not in params["tsq"] and ":ABC" not in params["tsq"]  # exact: no rows rechecked
     tag_like = plan_text("xfr", synonyms(), need_types()).groups[0]
-    _, params = fts.match_source("postgresql", fts.Match([tag_like], columns=fts.STRONG_COLUMNS))
+    _, params = PostgresSearchIndex().match_source(Match([tag_like], columns=STRONG_COLUMNS))
     assert "'xfr':*ABC" in params["tsq"]  # could be a tag: only the strong columns' weights
 
 
 def test_count_probe_and_full_count_agree(both, monkeypatch):
     _, pg = both
     group = plan_text("ketamine", synonyms(), need_types()).groups[0]
-    match = fts.Match([group], side=fts.LOCAL_SIDE)
-    r = Retriever(pg, Filters())
+    match = Match([group], side=LOCAL_SIDE)
+    r = retriever_for(pg, Filters())
     assert r.count(match) == 210 and r.count(match, cap=100) == 101
-    monkeypatch.setattr(retrieve, "PROBE_PAGES", 1)  # the first page alone: the full count decides
+    monkeypatch.setattr(pg_retrieve, "PROBE_PAGES", 1)  # the first page alone: the full count decides
     assert r.count(match) == 210 and r.count(match, cap=100) == 101
 
 
 def test_totals_stop_at_the_postgresql_cap(tmp_path):
     many = [record(f"Ketamine Service {i}", lat=51.5, lon=-0.1, needs=["drug-treatment"])
-            for i in range(retrieve.PG_COUNT_CAP + 20)]
+            for i in range(pg_retrieve.COUNT_CAP + 20)]
     with backends.pg_database() as pg_url, backends.database_url("sqlite", tmp_path) as lite_url:
         pg, lite = build(pg_url, many), build(lite_url, many)
         try:
             with pg.session() as s:
                 res = search(s, Query(text="ketamine", at=AT, with_counts=True))
-                assert (res.total_local, res.total_is_minimum) == (retrieve.PG_COUNT_CAP, True)
-                assert res.amount() == f"{retrieve.PG_COUNT_CAP}+"
+                assert (res.total_local, res.total_is_minimum) == (pg_retrieve.COUNT_CAP, True)
+                assert res.amount() == f"{pg_retrieve.COUNT_CAP}+"
                 # need-type counts from a sample of NEED_SAMPLE: "at least" for a need type common in it
-                assert res.need_counts["drug-treatment"] == retrieve.NEED_SAMPLE
+                assert res.need_counts["drug-treatment"] == pg_retrieve.NEED_SAMPLE
                 assert res.need_counts_at_least == {"drug-treatment"}
                 assert res.need_counts["chemsex"] == 0  # exact: the rare ones are read again, on their own
             with lite.session() as s:

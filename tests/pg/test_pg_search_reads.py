@@ -6,9 +6,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, text
 
-from ketdir.search import Query, retrieve, search
+from ketdir.search import Query, search
+from ketdir.search.retrieve import common, postgres as pg_retrieve
 from ketdir.search.text_query import Group
-from ketdir.store import fts
+from ketdir.store.search_index import LOCAL_SIDE, Match, PostgresSearchIndex, SqliteSearchIndex
 from ketdir.store.engine import open_directory
 from ketdir.store.index import refresh
 from ketdir.store.models import Service
@@ -47,12 +48,12 @@ def statements(session):
 
 
 def test_a_place_is_a_box_on_the_server_and_grid_tags_on_sqlite():
-    area = retrieve.area_around(_place(51.5, -0.1), 2.0)
-    match = fts.Match([Group(typed="bl", phrases=[], prefixes=["bl"])], area=area, side=fts.LOCAL_SIDE)
-    pg_source, pg_params = fts.match_source("postgresql", match)
+    area = common.area_around(_place(51.5, -0.1), 2.0)
+    match = Match([Group(typed="bl", phrases=[], prefixes=["bl"])], area=area, side=LOCAL_SIDE)
+    pg_source, pg_params = PostgresSearchIndex().match_source(match)
     assert "d.latitude BETWEEN :min_lat AND :max_lat" in pg_source and "xg" not in pg_params["tsq"]
     assert (pg_params["min_lat"], pg_params["max_lat"], pg_params["min_lon"], pg_params["max_lon"]) == area.box
-    _, lite_params = fts.match_source("sqlite", match)
+    _, lite_params = SqliteSearchIndex().match_source(match)
     assert all(cell in lite_params["match"] for cell in area.cells)
 
 
@@ -76,17 +77,18 @@ def test_near_a_place_both_backends_list_the_same_nearest(both, text_typed):
 
 def test_open_now_bit_string_passes_exactly_the_open_ids(both):
     _, pg = both
-    condition, params = fts.id_set(pg.connection(), "hours_pattern_id", "key", [0, 7, 8, 300, -1])
+    index = PostgresSearchIndex()
+    condition, params = index.id_set(pg.connection(), "hours_pattern_id", "key", [0, 7, 8, 300, -1])
     rows = pg.execute(text(f"SELECT d.hours_pattern_id, {condition} FROM (VALUES (0), (1), (7), (8), (9), (300), "
                            "(301), (5000), (NULL)) AS d(hours_pattern_id)"), params).all()
     assert [v for v, passes in rows if passes] == [0, 7, 8, 300]  # beyond the bits and NULL: not open
-    none, params = fts.id_set(pg.connection(), "hours_pattern_id", "key", [-1])  # nothing open at all
+    none, params = index.id_set(pg.connection(), "hours_pattern_id", "key", [-1])  # nothing open at all
     assert pg.execute(text(f"SELECT count(*) FROM ketdir_search_doc d WHERE {none}"), params).scalar() == 0
 
 
 def test_need_counts_from_a_sample_say_at_least_for_need_types_in_it(both, monkeypatch):
     lite, pg = both
-    monkeypatch.setattr(retrieve, "NEED_SAMPLE", 30)  # 65 services match "bladder": more than the sample
+    monkeypatch.setattr(pg_retrieve, "NEED_SAMPLE", 30)  # 65 services match "bladder": more than the sample
     q = Query(text="bladder", at=AT, with_counts=True)
     exact, sampled = search(lite, q), search(pg, q)
     assert exact.need_counts["bladder-urology"] == 40 and not exact.need_counts_at_least  # SQLite counts
@@ -155,24 +157,24 @@ def test_remembered_reads_are_forgotten_when_the_directory_changes(tmp_path):
 def test_a_new_query_starts_from_a_small_circle_but_typing_on_starts_from_the_last(both, monkeypatch):
     _, pg = both
     radii = []
-    original = retrieve.Retriever._near_match
+    original = common.Retriever._near_match
 
     def spy(self, groups, mode, place, radius):
         radii.append(radius)
         return original(self, groups, mode, place, radius)
 
-    monkeypatch.setattr(retrieve.Retriever, "_near_match", spy)
+    monkeypatch.setattr(common.Retriever, "_near_match", spy)
 
     def first_circle(typed: str) -> float:
         radii.clear()
         search(pg, Query(text=typed, near="51.45,-0.12", radius_miles=10, limit=5, at=AT, with_total=False))
         return radii[0]
 
-    assert first_circle("line") == retrieve.FIRST_RING  # no local service says "line": it looks far
-    assert first_circle("linen") > retrieve.FIRST_RING  # typing on: from where "line" ended
-    assert first_circle("drop") == retrieve.FIRST_RING  # a new query: small again
+    assert first_circle("line") == common.FIRST_RING  # no local service says "line": it looks far
+    assert first_circle("linen") > common.FIRST_RING  # typing on: from where "line" ended
+    assert first_circle("drop") == common.FIRST_RING  # a new query: small again
     first_circle("d")
-    assert first_circle("dr") == retrieve.FIRST_RING  # after a lone letter (the word "d"), small again
+    assert first_circle("dr") == common.FIRST_RING  # after a lone letter (the word "d"), small again
 
 
 def test_random_page_cost_is_set_only_where_the_server_left_the_default():

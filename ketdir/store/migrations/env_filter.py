@@ -1,4 +1,4 @@
-"""What Alembic compares: the models' tables, not the full-text structures ketdir.store.fts makes."""
+"""What Alembic compares: the models' tables, not the full-text structures ketdir.store.search_index makes."""
 from __future__ import annotations
 
 _FTS_TABLES = {"search_fts", "search_vocab", "ketdir_vocab", "alembic_version"}

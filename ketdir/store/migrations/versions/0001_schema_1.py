@@ -13,7 +13,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Nothing to do: schema 1 databases were made by ketdir 0.1 itself (Base.metadata.create_all + fts.create).
+    # Nothing to do: schema 1 databases were made by ketdir 0.1 itself (Base.metadata.create_all + the full-text index).
     pass
 
 

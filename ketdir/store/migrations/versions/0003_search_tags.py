@@ -30,17 +30,17 @@ def _set_version(value: str) -> None:
 
 
 def upgrade() -> None:
-    from ketdir.store import fts
     from ketdir.store.index import refresh_all
+    from ketdir.store.search_index import postgres, search_index, sqlite
 
     bind = op.get_bind()
-    _run(fts.drop_statements(bind.dialect.name))
+    _run(search_index(bind).drop_statements())
     with op.batch_alter_table("ketdir_search_doc") as batch:
         batch.add_column(sa.Column("tags", sa.Text(), nullable=False, server_default=""))
     if bind.dialect.name == "postgresql":
-        _run(fts._pg_create_statements(bind))
+        _run(postgres.create_statements(bind))
     else:
-        _run(fts.sqlite_create_statements())
+        _run(sqlite.create_statements())
         bind.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")  # follow the existing rows
     with Session(bind=bind) as session:  # the tags are computed from the services: refresh every row
         refresh_all(session)
@@ -49,15 +49,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    from ketdir.store import fts
+    from ketdir.store.search_index import postgres, search_index, sqlite
 
     bind = op.get_bind()
-    _run(fts.drop_statements(bind.dialect.name))
+    _run(search_index(bind).drop_statements())
     with op.batch_alter_table("ketdir_search_doc") as batch:
         batch.drop_column("tags")
     if bind.dialect.name == "postgresql":
-        _run(fts._pg_create_statements(bind, SCHEMA_2_PG_SOURCES))
+        _run(postgres.create_statements(bind, SCHEMA_2_PG_SOURCES))
     else:
-        _run(fts.sqlite_create_statements(SCHEMA_2_COLUMNS))
+        _run(sqlite.create_statements(SCHEMA_2_COLUMNS))
         bind.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
     _set_version("2")

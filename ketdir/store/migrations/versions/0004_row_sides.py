@@ -1,4 +1,4 @@
-"""Schema 4: search rows of national lines are numbered from fts.NATIONAL_ROWID, local services below it, so
+"""Schema 4: search rows of national lines are numbered from search_index.NATIONAL_ROWID, local services below it, so
 that a search of one side is a rowid range in the full-text index; on SQLite the index's word list
 (ketdir_vocab) turns long typed prefixes into whole words. Every search row is refreshed.
 
@@ -20,18 +20,19 @@ def _set_version(value: str) -> None:
 
 
 def upgrade() -> None:
-    from ketdir.store import fts
     from ketdir.store.index import refresh_all
+    from ketdir.store.search_index import search_index, sqlite
 
     bind = op.get_bind()
+    index = search_index(bind)
     if bind.dialect.name == "sqlite":
-        bind.exec_driver_sql(fts.SQLITE_WORDS_TABLE)
-    with Session(bind=bind) as session, fts.SearchIndexBulkMode(bind):
-        # Every row is rewritten: on SQLite with the full-text triggers lifted and the index rebuilt once
-        # afterwards (row by row through the triggers took 17.6 min for 1,000,000 services).
+        bind.exec_driver_sql(sqlite.WORDS_TABLE)
+    with Session(bind=bind) as session, index.bulk_rewrite(bind):
+        # Every row is rewritten: in the index's bulk mode (SQLite: the full-text triggers lifted and the index
+        # rebuilt once afterwards, far faster than row by row: bench/README.md, "Generation").
         refresh_all(session)  # fills ketdir_vocab too
         session.flush()
-    fts.optimize(bind)
+    index.optimize(bind)
     _set_version("4")
 
 
