@@ -1,0 +1,82 @@
+"""Run the API under uvicorn: one process, or several worker processes for a busy server.
+
+The port is bound here first, so a port already in use is a clear message rather than a log line. Worker
+processes get what to publish through an environment variable (uvicorn starts them by importing
+`app_from_environment`), and each opens the directory itself.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import socket
+from collections.abc import Callable
+
+from ketdir.api.web import ServeOptions, create_app
+from ketdir.app import open_directory
+from ketdir.problems import BadInput, Unavailable
+
+ENV = "KETDIR_SERVE_CONFIG"
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket, or BadInput saying why not."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise BadInput(f"“{host}” is not an address of this computer ({exc}). Use 127.0.0.1 for this computer "
+                       "only, or 0.0.0.0 for every network it is on.") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
+            raise Unavailable(f"Port {port} on {host} is already in use by another program. Stop it, or choose "
+                              "another port with --port.") from None
+        raise Unavailable(f"Cannot listen on {host} port {port}: {exc.strerror}. Choose another port (1024 or "
+                          "above needs no special rights) or address.") from None
+    return sock
+
+
+def serve(db: str | None, host: str, port: int, options: ServeOptions, *, workers: int = 1,
+          access_log: bool = False, on_ready: Callable[[str], None] = print) -> None:
+    """Publish the directory at `db` until stopped (Ctrl+C). Raises Unavailable/BadInput before listening."""
+    import uvicorn
+
+    directory = open_directory(db)  # here first, so a directory that cannot be used is said before listening
+    sock = bind(host, port)
+    shown = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}/"
+    on_ready(f"Publishing {directory.display_url} as an Open Referral UK 3.0 API at {shown} (read-only). "
+             + ("Demo services are included, and say so." if options.include_demo else
+                "Demo services are left out (--include-demo publishes them, marked).")
+             + " Stop with Ctrl+C.")
+    common = dict(access_log=access_log, log_level="info" if access_log else "warning", proxy_headers=True,
+                  server_header=False)
+    try:
+        if workers <= 1:
+            config = uvicorn.Config(create_app(directory, options), **common)
+            uvicorn.Server(config).run(sockets=[sock])
+            return
+        directory.close()
+        os.environ[ENV] = json.dumps({"db": directory.url, "options": dataclasses.asdict(options)})
+        config = uvicorn.Config("ketdir.api.server:app_from_environment", factory=True, workers=workers,
+                                fd=sock.fileno(), **common)
+        uvicorn.Server(config)  # checks the configuration
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
+    finally:
+        sock.close()
+        directory.close()
+
+
+def app_from_environment():
+    """The app of one worker process (uvicorn's factory), from what `serve` put in the environment."""
+    config = json.loads(os.environ[ENV])
+    options = config["options"]
+    options["cors_origins"] = tuple(options["cors_origins"])
+    return create_app(open_directory(config["db"]), ServeOptions(**options))

@@ -1,0 +1,146 @@
+"""Read only the rows a few services (or organisations, or service-at-location links) need to be written out
+fully nested, for `ketdir.interop.export.Tree` to nest.
+
+The export reads every table whole; the API answers for one service, or one page of them, in milliseconds, so
+it reads the rows those records own and the records they point to, table by table, by id. Several links
+(a phone's contact, a schedule's location ...) have no index in the directory; a read by such a column would
+scan its table, so it is made only when some row of the directory uses that link at all (`LinkUse`, asked once
+per index generation by the caller).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ketdir.interop.dataset import MODELS, TABLE_ORDER
+
+Rows = dict[str, dict[Any, dict[str, Any]]]  # table -> id -> row
+CHUNK = 500  # ids per IN (...): well under every backend's limit on bound parameters
+
+# Links without an index: (table, column). Read only when the directory uses them.
+UNINDEXED = (
+    ("phone", "organization_id"), ("phone", "contact_id"), ("phone", "service_at_location_id"),
+    ("schedule", "location_id"), ("schedule", "service_at_location_id"),
+    ("contact", "organization_id"), ("contact", "service_at_location_id"), ("contact", "location_id"),
+    ("language", "location_id"), ("language", "phone_id"),
+)
+
+
+@dataclass(frozen=True)
+class LinkUse:
+    """Which unindexed links any row of the directory uses (the others need not be read)."""
+
+    used: frozenset[tuple[str, str]]
+
+    @classmethod
+    def everything(cls) -> LinkUse:
+        return cls(frozenset(UNINDEXED))
+
+    @classmethod
+    def of(cls, session: Session) -> LinkUse:
+        """Ask the directory (one scan per link: done once per index generation, not per request)."""
+        used = set()
+        for table, column in UNINDEXED:
+            col = MODELS[table].__table__.c[column]
+            if session.execute(select(col).where(col.is_not(None)).limit(1)).first() is not None:
+                used.add((table, column))
+        return cls(frozenset(used))
+
+    def __contains__(self, link: tuple[str, str]) -> bool:
+        return link not in UNINDEXED or link in self.used
+
+
+class _Reader:
+    def __init__(self, session: Session, links: LinkUse):
+        self.session = session
+        self.links = links
+        self.rows: Rows = {t: {} for t in TABLE_ORDER}
+
+    def by(self, table: str, column: str, values: Iterable[Any]) -> dict[Any, dict[str, Any]]:
+        """Rows of `table` whose `column` is one of `values` (added to self.rows); returns those found."""
+        if (table, column) not in self.links:
+            return {}
+        wanted = sorted({v for v in values if v is not None})
+        if column == "id":
+            wanted = [v for v in wanted if v not in self.rows[table]]
+        found: dict[Any, dict[str, Any]] = {}
+        model_table = MODELS[table].__table__
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start:start + CHUNK]
+            for row in self.session.execute(select(*model_table.c).where(model_table.c[column].in_(chunk))):
+                found[row.id] = dict(row._mapping)
+        self.rows[table].update(found)
+        return found
+
+    def ids(self, table: str) -> set[Any]:
+        return set(self.rows[table])
+
+    def locations(self, location_ids: Iterable[Any]) -> None:
+        """Locations and everything nested in them."""
+        lids = set(self.by("location", "id", location_ids)) | (set(location_ids) & self.ids("location"))
+        for table in ("address", "accessibility"):
+            self.by(table, "location_id", lids)
+        self.by("contact", "location_id", lids)
+        self.by("phone", "location_id", lids)
+        self.by("schedule", "location_id", lids)
+        self.by("language", "location_id", lids)
+
+    def organizations(self, organization_ids: Iterable[Any]) -> None:
+        oids = set(self.by("organization", "id", organization_ids)) | (set(organization_ids) & self.ids("organization"))
+        self.by("contact", "organization_id", oids)
+        self.by("phone", "organization_id", oids)
+
+    def finish(self) -> Rows:
+        """The rows hanging off everything read so far: contacts' phones, phones' languages, attributes and
+        their terms and taxonomies."""
+        self.by("phone", "contact_id", self.ids("contact"))
+        self.by("language", "phone_id", self.ids("phone"))
+        owners = set().union(*(self.ids(t) for t in ("service", "phone", "contact", "location", "organization",
+                                                      "service_at_location")))
+        attributes = self.by("attribute", "link_id", owners)
+        terms = self.by("taxonomy_term", "id", {a["taxonomy_term_id"] for a in attributes.values()})
+        self.by("taxonomy", "id", {t["taxonomy_id"] for t in terms.values()})
+        # in id order, as the export reads them: nested lists come out in the same order
+        return {table: dict(sorted(rows.items())) for table, rows in self.rows.items()}
+
+
+def for_services(session: Session, service_ids: Iterable[str], links: LinkUse) -> Rows:
+    """Rows to nest these services fully (as Tree.service writes them)."""
+    reader = _Reader(session, links)
+    services = reader.by("service", "id", service_ids)
+    sids = set(services)
+    for table in ("phone", "schedule", "service_area", "language", "cost_option", "contact"):
+        reader.by(table, "service_id", sids)
+    sals = reader.by("service_at_location", "service_id", sids)
+    _sal_children(reader, set(sals))
+    reader.locations({s["location_id"] for s in sals.values()})
+    reader.organizations({s["organization_id"] for s in services.values()})
+    return reader.finish()
+
+
+def for_service_at_locations(session: Session, sal_ids: Iterable[str], links: LinkUse) -> Rows:
+    """Rows to nest these service-at-location links fully (as Tree.service_at_location writes them), with
+    their services' own rows (not nested) for the `service` each names."""
+    reader = _Reader(session, links)
+    sals = reader.by("service_at_location", "id", sal_ids)
+    _sal_children(reader, set(sals))
+    reader.locations({s["location_id"] for s in sals.values()})
+    services = reader.by("service", "id", {s["service_id"] for s in sals.values()})
+    reader.by("organization", "id", {s["organization_id"] for s in services.values()})
+    return reader.finish()
+
+
+def for_organizations(session: Session, organization_ids: Iterable[str], links: LinkUse) -> Rows:
+    """Rows to nest these organisations (as Tree.organization writes them)."""
+    reader = _Reader(session, links)
+    reader.organizations(organization_ids)
+    return reader.finish()
+
+
+def _sal_children(reader: _Reader, sal_ids: set[Any]) -> None:
+    for table in ("contact", "phone", "schedule"):
+        reader.by(table, "service_at_location_id", sal_ids)
