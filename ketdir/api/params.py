@@ -80,7 +80,7 @@ def page_request(params: Mapping[str, str], *, minimal: bool = False) -> PageReq
 
 def whole_number(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     raw = params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     value = raw.strip()
     if not WHOLE_NUMBER.fullmatch(value):
@@ -93,7 +93,7 @@ def whole_number(params: Mapping[str, str], name: str, default: int, low: int, h
 
 def flag(params: Mapping[str, str], name: str) -> bool:
     raw = params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return False
     value = raw.strip().lower()
     if value in TRUE:

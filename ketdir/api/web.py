@@ -90,12 +90,12 @@ def create_app(directory: Directory, options: ServeOptions = ServeOptions()) -> 
         KetdirProblem: _problem, HTTPException: _http_error, Exception: _bug})
 
 
-def _json(body: dict[str, Any], status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status)
+def _json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _error(status: int, error: str, message: str) -> JSONResponse:
-    return _json({"status": status, "error": error, "message": message}, status)
+def _error(status: int, error: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return _json({"status": status, "error": error, "message": message}, status, headers)
 
 
 def _problem(_request: Request, exc: Exception) -> JSONResponse:
@@ -113,9 +113,9 @@ def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
         return _error(404, "Not found", "There is nothing at this address. GET / lists what this API offers.")
-    if exc.status_code == 405:
-        return _error(405, "Method not allowed", "This API is read-only: use GET.")
-    return _error(exc.status_code, "Error", str(exc.detail))
+    if exc.status_code == 405:  # with Starlette's Allow header, as RFC 9110 asks
+        return _error(405, "Method not allowed", "This API is read-only: use GET.", exc.headers)
+    return _error(exc.status_code, "Error", str(exc.detail), exc.headers)
 
 
 def _bug(_request: Request, exc: Exception) -> JSONResponse:
