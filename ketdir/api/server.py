@@ -43,35 +43,40 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def serve(db: str | None, host: str, port: int, options: ServeOptions, *, workers: int = 1,
-          access_log: bool = False, on_ready: Callable[[str], None] = print) -> None:
-    """Publish the directory at `db` until stopped (Ctrl+C). Raises Unavailable/BadInput before listening."""
-    import uvicorn
-
+          access_log: bool = False, say: Callable[[str], None] = print) -> None:
+    """Publish the directory at `db` until stopped (Ctrl+C, or SIGTERM). Raises Unavailable or BadInput before
+    listening; `say` gets what to tell the person (where it listens; that it stopped)."""
     directory = open_directory(db)  # here first, so a directory that cannot be used is said before listening
     sock = bind(host, port)
     shown = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}/"
-    on_ready(f"Publishing {directory.display_url} as an Open Referral UK 3.0 API at {shown} (read-only). "
-             + ("Demo services are included, and say so." if options.include_demo else
-                "Demo services are left out (--include-demo publishes them, marked).")
-             + " Stop with Ctrl+C.")
+    say(f"Publishing {directory.display_url} as an Open Referral UK 3.0 API at {shown} (read-only). "
+        + ("Demo services are included, and say so." if options.include_demo else
+           "Demo services are left out (--include-demo publishes them, marked).")
+        + " Stop with Ctrl+C.")
     common = dict(access_log=access_log, log_level="info" if access_log else "warning", proxy_headers=True,
                   server_header=False)
     try:
-        if workers <= 1:
-            config = uvicorn.Config(create_app(directory, options), **common)
-            uvicorn.Server(config).run(sockets=[sock])
-            return
-        directory.close()
-        os.environ[ENV] = json.dumps({"db": directory.url, "options": dataclasses.asdict(options)})
-        config = uvicorn.Config("ketdir.api.server:app_from_environment", factory=True, workers=workers,
-                                fd=sock.fileno(), **common)
-        uvicorn.Server(config)  # checks the configuration
-        from uvicorn.supervisors import Multiprocess
-
-        Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
+        _run(directory, sock, options, workers, common)
+    except KeyboardInterrupt:  # uvicorn has shut down gracefully, then passes the signal on
+        pass
     finally:
         sock.close()
         directory.close()
+    say("Stopped.")
+
+
+def _run(directory, sock: socket.socket, options: ServeOptions, workers: int, common: dict) -> None:
+    import uvicorn
+
+    if workers <= 1:
+        config = uvicorn.Config(create_app(directory, options), **common)
+        uvicorn.Server(config).run(sockets=[sock])
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ[ENV] = json.dumps({"db": directory.url, "options": dataclasses.asdict(options)})
+    config = uvicorn.Config("ketdir.api.server:app_from_environment", factory=True, workers=workers, **common)
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def app_from_environment():

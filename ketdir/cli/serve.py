@@ -45,5 +45,5 @@ def serve_command(args) -> int:
     options = ServeOptions(include_demo=args.include_demo, cors_origins=tuple(args.cors_origin),
                            public_url=public_url, title=args.title)
     serve(args.db, args.host, args.port, options, workers=args.workers, access_log=args.access_log,
-          on_ready=lambda line: print(line, flush=True))
+          say=lambda line: print(line, flush=True))
     return 0
