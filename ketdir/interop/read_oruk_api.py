@@ -301,7 +301,7 @@ class _Reading:
         changed: list[dict] = []
         for _number, items in _pages(self.client, "changed services", self.steps, full="true", per_page=PER_PAGE,
                                      modified_after=_iso(cutoff)):
-            if not _is_nested(items) or any((_modified(i) or dt.datetime.min) < cutoff for i in items):
+            if items and (not _is_nested(items) or any((_modified(i) or dt.datetime.min) < cutoff for i in items)):
                 return False  # modified_after or full not honoured: read everything
             changed += items
         changed_ids = {str(i.get("id")) for i in changed}

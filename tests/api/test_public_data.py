@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.api.api_data import NOT_PUBLISHED, SECRET_ASSURER, SECRET_EDITOR, sid
-from tests.api.conftest import app_client
+from tests.api.servers import app_client
 from ketdir.api.web import ServeOptions
 
 ENDPOINTS = ["/", "/openapi.json", "/services", "/service_at_locations", "/organizations", "/taxonomies",

@@ -2,83 +2,33 @@
 use or a directory that cannot be used is a clear message before anything listens; CORS when asked for."""
 from __future__ import annotations
 
-import json
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 from ketdir.api.server import bind
 from ketdir.api.web import ServeOptions
-from tests.api.conftest import app_client
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def ketdir(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from ketdir.cli import entry_point; entry_point()", *args]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(db: str, *args: str) -> tuple[subprocess.Popen, str]:
-    """`ketdir --db DB serve ...` in the background; returns the process and the line it printed first."""
-    process = subprocess.Popen(ketdir("--db", db, "serve", *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, cwd=ROOT)
-    line = process.stdout.readline()
-    return process, line
-
-
-def get(url: str, timeout: float = 10) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return json.load(response)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+from tests.api.cli_helpers import get, run, serving
+from tests.api.servers import app_client
 
 
 def test_serve_publishes_says_where_and_stops_on_ctrl_c(published_url):
-    port = free_port()
-    process, line = start(published_url, "--port", str(port))
-    try:
-        assert f"http://127.0.0.1:{port}/" in line and "read-only" in line and "Demo services are left out" in line
-        about = get(f"http://127.0.0.1:{port}/")
+    with serving(published_url) as (url, line):
+        assert url in line and "read-only" in line and "Demo services are left out" in line
+        about = get(url)
         assert about["version"] == "HSDS-UK-3.0"
         assert get(about["openapi_url"])["info"]["version"] == "HSDS-UK-3.0"
-        assert get(f"http://127.0.0.1:{port}/services")["total_items"] > 0
-    finally:
-        process.send_signal(signal.SIGINT)
-        _out, err = process.communicate(timeout=20)
-    assert process.returncode == 0, err
-    assert "Traceback" not in err
+        assert get(url + "services")["total_items"] > 0
 
 
 def test_a_port_in_use_and_a_missing_directory_are_clear_messages(published_url, tmp_path):
     taken = bind("127.0.0.1", 0)
     try:
         port = str(taken.getsockname()[1])
-        result = subprocess.run(ketdir("--db", published_url, "serve", "--port", port), capture_output=True,
-                                text=True, timeout=60, cwd=ROOT)
+        result = run("--db", published_url, "serve", "--port", port)
     finally:
         taken.close()
     assert result.returncode == 1
     assert f"Port {port} on 127.0.0.1 is already in use" in result.stderr and "Traceback" not in result.stderr
-    missing = subprocess.run(ketdir("--db", str(tmp_path / "nothing.db"), "serve"), capture_output=True, text=True,
-                             timeout=60, cwd=ROOT)
+    missing = run("--db", str(tmp_path / "nothing.db"), "serve")
     assert missing.returncode == 1 and "There is no database at" in missing.stderr
-    bad = subprocess.run(ketdir("--db", published_url, "serve", "--public-url", "directory.example.org"),
-                         capture_output=True, text=True, timeout=60, cwd=ROOT)
+    bad = run("--db", published_url, "serve", "--public-url", "directory.example.org")
     assert bad.returncode == 2 and "--public-url must start with https://" in bad.stderr
 
 
