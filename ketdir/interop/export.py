@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -49,6 +50,7 @@ def schema_dir() -> Path:
     return data_dir() / "hsds" / "schema"
 
 
+@functools.cache  # read once: every row written asks for its table's columns
 def load_schema(table: str) -> dict[str, Any]:
     return json.loads((schema_dir() / f"{table}.json").read_text(encoding="utf-8"))
 
