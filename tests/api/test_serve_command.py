@@ -49,3 +49,36 @@ def test_cors_only_for_the_origins_given(published_url, client):
         assert preflight.status_code == 200 and "GET" in preflight.headers["access-control-allow-methods"]
         other = cors.get("/services", headers={"Origin": "https://elsewhere.example.com"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_on_postgresql_it_needs_no_more_than_select(pg_url):
+    """The API only reads: a role that may only SELECT can serve everything (docs/api.md recommends one)."""
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from tests.api.api_data import build_published
+    from tests.backends import pg_admin_url
+
+    build_published(pg_url)
+    role = f"ketdir_ro_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_admin_url(), isolation_level="AUTOCOMMIT")
+    owner = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN PASSWORD 'read-only'")
+        with owner.connect() as conn:
+            conn.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+        reader = make_url(pg_url).set(username=role, password="read-only").render_as_string(hide_password=False)
+        with app_client(reader) as client:
+            for path in ("/", "/services?search=ket%20bladder", "/services?full=true", "/service_at_locations?postcode=SE1",
+                         "/organizations?full_service=true", "/taxonomies", "/taxonomy_terms"):
+                assert client.get(path).status_code == 200, path
+    finally:
+        with owner.connect() as conn:  # its grants live in the directory's database
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+        owner.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP ROLE {role}")
+        admin.dispose()
