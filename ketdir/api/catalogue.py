@@ -27,12 +27,13 @@ from ketdir.api.vocabulary import Vocabulary
 from ketdir.app import Directory, reading
 from ketdir.interop import nested_rows
 from ketdir.interop.export import Tree, hsds_object
+from ketdir.interop.nested_rows import rows_where
 from ketdir.problems import NotFound
 from ketdir.search import Query, search
 from ketdir.store.index import GENERATION_KEY
 from ketdir.store.models import DatasetMeta, Location, Organization, Service, ServiceAtLocation
 
-SEARCH_LIMIT = 200  # the best matches a search lists (ketdir's search ranks about this many at most)
+SEARCH_LIMIT = 100  # local services a search lists, best first (the window shows 50), then national lines
 METRES_PER_DEGREE = 111_195.0
 COUNTS_KEPT = 512
 
@@ -61,11 +62,13 @@ class Catalogue:
     def services(self, q: ListQuery) -> dict[str, Any]:
         with reading(self.directory) as session:
             gen = self._current(session)
-            where = self._service_filters(q)
+            filters = _service_filters(q)
+            where = public.published(self.include_demo) + filters
             if q.search:
-                ranked = self._search(session, q.search)
-                kept = set(session.execute(select(Service.id).where(Service.id.in_(ranked), *where)).scalars())
-                ids = [sid for sid in ranked if sid in kept]
+                ids = self._search(session, q.search)
+                if filters:
+                    kept = set(session.execute(select(Service.id).where(Service.id.in_(ids), *where)).scalars())
+                    ids = [sid for sid in ids if sid in kept]
                 total, page_ids = len(ids), q.page.slice(ids)
             else:
                 total = self._count(session, gen, select(func.count()).select_from(Service).where(*where))
@@ -76,26 +79,19 @@ class Catalogue:
     def service(self, service_id: str) -> dict[str, Any]:
         with reading(self.directory) as session:
             gen = self._current(session)
-            if not self._is_published(session, service_id):
-                raise NotFound(f"There is no published service with the id “{service_id}”.")
-            return self._full_services(session, gen, [service_id])[0]
-
-    def _service_filters(self, q: ListQuery) -> list:
-        where = public.published(self.include_demo)
-        if q.organization_id:
-            where.append(Service.organization_id == q.organization_id)
-        if q.modified_after is not None:
-            where.append(Service.last_modified >= q.modified_after)
-        if q.taxonomy_term_id:
-            where.append(public.with_term(q.taxonomy_term_id))
-        if q.taxonomy_id:
-            where.append(public.with_taxonomy(q.taxonomy_id))
-        return where
+            if is_possible_id(service_id):
+                tree = Tree(nested_rows.for_services(session, [service_id], gen.links))
+                row = tree.rows["service"].get(service_id)
+                if row is not None and public.is_published(row, self.include_demo):
+                    return public.service_object(tree.service(row))
+            raise NotFound(f"There is no published service with the id “{service_id}”.")
 
     def _search(self, session: Session, text: str) -> list[str]:
-        """Service ids, best first, as the window would list them: local services, then national lines."""
+        """Published service ids, best first, as the window lists them: local services, then national lines.
+        (The search reads active services only; demo ones are left out here unless published.)"""
         results = search(session, Query(text=text, limit=SEARCH_LIMIT, with_total=False, radius_miles=None))
-        return list(dict.fromkeys(h.service_id for h in results.local + results.national))
+        hits = results.local + results.national
+        return list(dict.fromkeys(h.service_id for h in hits if self.include_demo or not h.is_demo))
 
     def _is_published(self, session: Session, service_id: str) -> bool:
         if not is_possible_id(service_id):
@@ -115,9 +111,8 @@ class Catalogue:
 
     def _plain_services(self, session: Session, ids: list[str]) -> list[dict]:
         """Services with their one-to-one fields and their organisation."""
-        rows = {r["id"]: r for r in _rows(session, Service, Service.id.in_(ids))}
-        orgs = {r["id"]: r for r in _rows(session, Organization, Organization.id.in_(
-            {r["organization_id"] for r in rows.values() if r["organization_id"]}))}
+        rows = rows_where(session, "service", "id", ids)
+        orgs = rows_where(session, "organization", "id", {r["organization_id"] for r in rows.values()})
         out = []
         for sid in ids:
             row = rows.get(sid)
@@ -139,7 +134,7 @@ class Catalogue:
     def service_at_locations(self, q: ListQuery) -> dict[str, Any]:
         with reading(self.directory) as session:
             gen = self._current(session)
-            where = [*self._service_filters(q)]
+            where = public.published(self.include_demo) + _service_filters(q)
             base = select(ServiceAtLocation.id).join(Service, Service.id == ServiceAtLocation.service_id)
             distance = None
             if q.near is not None:
@@ -234,7 +229,7 @@ class Catalogue:
         """Organisations: nested fully when `full`; with their published services (one-to-one fields, or fully
         nested when `full_service`) unless full_service is None."""
         tree = Tree(nested_rows.for_organizations(session, ids, gen.links) if full else
-                    {"organization": {r["id"]: r for r in _rows(session, Organization, Organization.id.in_(ids))}})
+                    {"organization": rows_where(session, "organization", "id", ids)})
         services: dict[str, list[str]] = {}
         if full_service is not None:
             for org_id, sid in session.execute(select(Service.organization_id, Service.id).where(
@@ -316,18 +311,26 @@ class Catalogue:
         return total
 
 
-def _rows(session: Session, model, condition) -> list[dict[str, Any]]:
-    table = model.__table__
-    return [dict(r._mapping) for r in session.execute(select(*table.c).where(condition))]
+def _service_filters(q: ListQuery) -> list:
+    """Conditions on `service` for the filters asked for (besides what is published)."""
+    where = []
+    if q.organization_id:
+        where.append(Service.organization_id == q.organization_id)
+    if q.modified_after is not None:
+        where.append(Service.last_modified >= q.modified_after)
+    if q.taxonomy_term_id:
+        where.append(public.with_term(q.taxonomy_term_id))
+    if q.taxonomy_id:
+        where.append(public.with_taxonomy(q.taxonomy_id))
+    return where
 
 
 def _sal_rows(session: Session, ids: list[str]) -> nested_rows.Rows:
     """The links, their locations, services and organisations: the one-to-one fields of a list."""
-    sals = {r["id"]: r for r in _rows(session, ServiceAtLocation, ServiceAtLocation.id.in_(ids))}
-    locations = {r["id"]: r for r in _rows(session, Location, Location.id.in_({s["location_id"] for s in sals.values()}))}
-    services = {r["id"]: r for r in _rows(session, Service, Service.id.in_({s["service_id"] for s in sals.values()}))}
-    orgs = {r["id"]: r for r in _rows(session, Organization, Organization.id.in_(
-        {s["organization_id"] for s in services.values() if s["organization_id"]}))}
+    sals = rows_where(session, "service_at_location", "id", ids)
+    locations = rows_where(session, "location", "id", {s["location_id"] for s in sals.values()})
+    services = rows_where(session, "service", "id", {s["service_id"] for s in sals.values()})
+    orgs = rows_where(session, "organization", "id", {s["organization_id"] for s in services.values()})
     return {"service_at_location": sals, "location": locations, "service": services, "organization": orgs}
 
 

@@ -25,6 +25,11 @@ def published(include_demo: bool) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def is_published(service: dict[str, Any], include_demo: bool) -> bool:
+    """The same test as `published`, of a service row already read."""
+    return service["status"] not in HIDDEN_STATUSES and (include_demo or not service["is_demo"])
+
+
 def with_term(term_id: str) -> ColumnElement[bool]:
     """Services with this taxonomy term (need types are terms too)."""
     return Service.id.in_(select(Attribute.link_id).where(Attribute.taxonomy_term_id == term_id))

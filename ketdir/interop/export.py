@@ -215,11 +215,16 @@ def export_datapackage(session: Session, path: Path | str, *,
 # ------------------------------------------------------------------------------------------ JSON
 
 
+@functools.cache
+def _object_columns(table: str) -> tuple[str, ...]:
+    return tuple(export_columns(table) + list(EXTRA_COLUMNS.get(table, ())))
+
+
 def _clean(table: str, row: dict[str, Any]) -> dict[str, Any]:
     """An HSDS object for a row: None left out, required text present, numbers and dates as JSON."""
     out: dict[str, Any] = {}
     required = REQUIRED_TEXT.get(table, ())
-    for name in export_columns(table) + list(EXTRA_COLUMNS.get(table, ())):
+    for name in _object_columns(table):
         value = row.get(name)
         if value is None:
             if name in required:
