@@ -17,7 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ketdir.api import public
@@ -36,6 +36,8 @@ from ketdir.store.models import DatasetMeta, Location, Organization, Service, Se
 SEARCH_LIMIT = 100  # local services a search lists, best first (the window shows 50), then national lines
 METRES_PER_DEGREE = 111_195.0
 COUNTS_KEPT = 512
+_MINIMAL = select(Service.id, Service.name, Service.status, Service.last_modified).where(
+    Service.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass
@@ -103,9 +105,10 @@ class Catalogue:
     def _service_items(self, session: Session, gen: _Generation, ids: list[str], q: ListQuery) -> list[dict]:
         if q.full:
             return self._full_services(session, gen, ids)
-        if q.minimal:
-            rows = {r.id: r for r in session.execute(
-                select(Service.id, Service.name, Service.status, Service.last_modified).where(Service.id.in_(ids)))}
+        if q.minimal:  # up to 10,000 a page: read in chunks (a database takes only so many values at once)
+            rows = {}
+            for start in range(0, len(ids), nested_rows.CHUNK):
+                rows.update((r.id, r) for r in session.execute(_MINIMAL, {"ids": ids[start:start + nested_rows.CHUNK]}))
             return [hsds_object("service", dict(rows[i]._mapping)) for i in ids if i in rows]
         return self._plain_services(session, ids)
 
