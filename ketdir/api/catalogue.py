@@ -82,7 +82,7 @@ class Catalogue:
         with reading(self.directory) as session:
             gen = self._current(session)
             if is_possible_id(service_id):
-                tree = Tree(nested_rows.for_services(session, [service_id], gen.links))
+                tree = Tree(nested_rows.for_services(session, [service_id], gen.links, gen.vocabulary.rows))
                 row = tree.rows["service"].get(service_id)
                 if row is not None and public.is_published(row, self.include_demo):
                     return public.service_object(tree.service(row))
@@ -128,7 +128,7 @@ class Catalogue:
         return out
 
     def _full_services(self, session: Session, gen: _Generation, ids: list[str]) -> list[dict]:
-        tree = Tree(nested_rows.for_services(session, ids, gen.links))
+        tree = Tree(nested_rows.for_services(session, ids, gen.links, gen.vocabulary.rows))
         return [public.service_object(tree.service(tree.rows["service"][sid])) for sid in ids
                 if sid in tree.rows["service"]]
 
@@ -176,7 +176,7 @@ class Catalogue:
     def _sal_items(self, session: Session, gen: _Generation, ids: list[str], full: bool) -> list[dict]:
         """Each link with its location and the one-to-one fields of its service: the location nested fully
         when `full`, by its own fields otherwise."""
-        tree = Tree(nested_rows.for_service_at_locations(session, ids, gen.links) if full else
+        tree = Tree(nested_rows.for_service_at_locations(session, ids, gen.links, gen.vocabulary.rows) if full else
                     _sal_rows(session, ids))
         out = []
         for sal_id in ids:
@@ -231,7 +231,7 @@ class Catalogue:
                             full_service: bool | None) -> list[dict]:
         """Organisations: nested fully when `full`; with their published services (one-to-one fields, or fully
         nested when `full_service`) unless full_service is None."""
-        tree = Tree(nested_rows.for_organizations(session, ids, gen.links) if full else
+        tree = Tree(nested_rows.for_organizations(session, ids, gen.links, gen.vocabulary.rows) if full else
                     {"organization": rows_where(session, "organization", "id", ids)})
         services: dict[str, list[str]] = {}
         if full_service is not None:

@@ -39,6 +39,11 @@ class Vocabulary:
         return cls(taxonomies, terms, tuple(sorted(taxonomies, key=lambda i: _key(taxonomies[i]))),
                    tuple(sorted(terms, key=lambda i: _key(terms[i]))))
 
+    @property
+    def rows(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """As nested_rows takes rows it need not read (table -> id -> row)."""
+        return {"taxonomy": self.by_taxonomy, "taxonomy_term": self.by_term}
+
     def taxonomies(self, search: str = "") -> list[dict[str, Any]]:
         words = search.casefold()
         rows = (self.by_taxonomy[i] for i in self.taxonomy_order)

@@ -33,9 +33,11 @@ UNINDEXED = (
 
 @dataclass(frozen=True)
 class LinkUse:
-    """Which unindexed links any row of the directory uses (the others need not be read)."""
+    """Which links are worth reading in this directory: not those of an empty table, nor unindexed links no row
+    uses (a read by them would scan a table to find nothing)."""
 
     used: frozenset[tuple[str, str]]
+    empty: frozenset[str] = frozenset()  # tables with no rows at all
 
     @classmethod
     def everything(cls) -> LinkUse:
@@ -43,16 +45,17 @@ class LinkUse:
 
     @classmethod
     def of(cls, session: Session) -> LinkUse:
-        """Ask the directory (one scan per link: done once per index generation, not per request)."""
+        """Ask the directory (one scan per unused link: done once per index generation, not per request)."""
+        empty = {t for t in TABLE_ORDER if session.execute(select(MODELS[t].__table__.c.id).limit(1)).first() is None}
         used = set()
         for table, column in UNINDEXED:
             col = MODELS[table].__table__.c[column]
-            if session.execute(select(col).where(col.is_not(None)).limit(1)).first() is not None:
+            if table not in empty and session.execute(select(col).where(col.is_not(None)).limit(1)).first():
                 used.add((table, column))
-        return cls(frozenset(used))
+        return cls(frozenset(used), frozenset(empty))
 
     def __contains__(self, link: tuple[str, str]) -> bool:
-        return link not in UNINDEXED or link in self.used
+        return link[0] not in self.empty and (link not in UNINDEXED or link in self.used)
 
 
 @functools.cache
@@ -74,13 +77,18 @@ def rows_where(session: Session, table: str, column: str, values: Iterable[Any])
 
 
 class _Reader:
-    def __init__(self, session: Session, links: LinkUse):
+    def __init__(self, session: Session, links: LinkUse, known: Rows | None):
         self.session = session
         self.links = links
+        self.known = known or {}
         self.rows: Rows = {t: {} for t in TABLE_ORDER}
 
     def by(self, table: str, column: str, values: Iterable[Any]) -> dict[Any, dict[str, Any]]:
         """Rows of `table` whose `column` is one of `values` (added to self.rows); returns those found."""
+        if table in self.known and column == "id":
+            found = {v: self.known[table][v] for v in values if v in self.known[table]}
+            self.rows[table].update(found)
+            return found
         if (table, column) not in self.links:
             return {}
         if column == "id":
@@ -121,9 +129,10 @@ class _Reader:
         return {table: dict(sorted(rows.items())) for table, rows in self.rows.items()}
 
 
-def for_services(session: Session, service_ids: Iterable[str], links: LinkUse) -> Rows:
-    """Rows to nest these services fully (as Tree.service writes them)."""
-    reader = _Reader(session, links)
+def for_services(session: Session, service_ids: Iterable[str], links: LinkUse, known: Rows | None = None) -> Rows:
+    """Rows to nest these services fully (as Tree.service writes them). `known`: rows the caller keeps (such as
+    the taxonomies and terms), taken from there rather than read."""
+    reader = _Reader(session, links, known)
     services = reader.by("service", "id", service_ids)
     sids = set(services)
     for table in ("phone", "schedule", "service_area", "language", "cost_option", "contact"):
@@ -135,10 +144,11 @@ def for_services(session: Session, service_ids: Iterable[str], links: LinkUse) -
     return reader.finish()
 
 
-def for_service_at_locations(session: Session, sal_ids: Iterable[str], links: LinkUse) -> Rows:
+def for_service_at_locations(session: Session, sal_ids: Iterable[str], links: LinkUse,
+                             known: Rows | None = None) -> Rows:
     """Rows to nest these service-at-location links fully (as Tree.service_at_location writes them), with
     their services' own rows (not nested) for the `service` each names."""
-    reader = _Reader(session, links)
+    reader = _Reader(session, links, known)
     sals = reader.by("service_at_location", "id", sal_ids)
     _sal_children(reader, set(sals))
     reader.locations({s["location_id"] for s in sals.values()})
@@ -147,9 +157,10 @@ def for_service_at_locations(session: Session, sal_ids: Iterable[str], links: Li
     return reader.finish()
 
 
-def for_organizations(session: Session, organization_ids: Iterable[str], links: LinkUse) -> Rows:
+def for_organizations(session: Session, organization_ids: Iterable[str], links: LinkUse,
+                      known: Rows | None = None) -> Rows:
     """Rows to nest these organisations (as Tree.organization writes them)."""
-    reader = _Reader(session, links)
+    reader = _Reader(session, links, known)
     reader.organizations(organization_ids)
     return reader.finish()
 
