@@ -33,7 +33,7 @@ from ketdir.search import Query, search
 from ketdir.store.index import GENERATION_KEY
 from ketdir.store.models import DatasetMeta, Location, Organization, Service, ServiceAtLocation
 
-SEARCH_LIMIT = 100  # local services a search lists, best first (the window shows 50), then national lines
+SEARCH_LIMIT = 50  # local services a search lists, best first, then national lines: as many as the window shows
 METRES_PER_DEGREE = 111_195.0
 COUNTS_KEPT = 512
 _MINIMAL = select(Service.id, Service.name, Service.status, Service.last_modified).where(
