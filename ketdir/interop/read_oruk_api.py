@@ -319,6 +319,16 @@ class _Reading:
         return True
 
 
+def _incremental(reading: _Reading, since: dt.datetime, known: frozenset[str]) -> bool:
+    """Read only what changed, if the server can say: False when it cannot (then everything is read)."""
+    try:
+        return reading.changes_since(since, known)
+    except _Status as exc:  # a server that refuses `minimal` or `modified_after` is read whole
+        if exc.status in (400, 404, 422, 501):
+            return False
+        raise
+
+
 def read_oruk_api(url: str, *, source: str | None = None, since: dt.datetime | None = None,
                   known: frozenset[str] = frozenset(), steps: Steps | None = None,
                   fetch: Fetch | None = None) -> Dataset:
@@ -344,7 +354,7 @@ def read_oruk_api(url: str, *, source: str | None = None, since: dt.datetime | N
                                         f"this API says it is “{version}”, not Open Referral UK 3.0 (HSDS-UK-3.0); "
                                         "it is read as 3.0.", code="api-version"))
     reading = _Reading(client, dataset, steps)
-    if since is None or not known or not reading.changes_since(since, known):
+    if since is None or not known or not _incremental(reading, since, known):
         reading = _Reading(client, Dataset(source=dataset.source, path=base, format="oruk-api",
                                            problems=list(dataset.problems)), steps)
         reading.everything()

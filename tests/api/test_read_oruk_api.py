@@ -242,3 +242,10 @@ def test_network_failures_are_clear_problems():
         read_oruk_api(f"http://127.0.0.1:{port}/api")
     with pytest.raises(FeedProblem, match="could not be found"):
         read_oruk_api("http://no-such-host.invalid/api")
+
+
+def test_a_server_that_refuses_minimal_or_modified_after_is_read_whole():
+    feed = canned_feed(**{"/services?minimal=true&page=1": (400, "application/json", {"message": "unknown minimal"})})
+    dataset = read_oruk_api("https://council.example.org/api", since=dt.datetime(2026, 1, 1),
+                            known=frozenset({FULL["id"]}), fetch=feed)
+    assert len(dataset.rows("service")) == 2 and dataset.unchanged_ids == frozenset()
