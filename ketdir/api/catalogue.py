@@ -11,9 +11,11 @@ served.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +64,7 @@ class Catalogue:
     # ------------------------------------------------------------------------------------------- services
 
     def services(self, q: ListQuery) -> dict[str, Any]:
-        with reading(self.directory) as session:
+        with self._reading() as session:
             gen = self._current(session)
             filters = _service_filters(q)
             where = public.published(self.include_demo) + filters
@@ -79,7 +81,7 @@ class Catalogue:
             return page_of(self._service_items(session, gen, page_ids, q), total, q.page)
 
     def service(self, service_id: str) -> dict[str, Any]:
-        with reading(self.directory) as session:
+        with self._reading() as session:
             gen = self._current(session)
             if is_possible_id(service_id):
                 tree = Tree(nested_rows.for_services(session, [service_id], gen.links, gen.vocabulary.rows))
@@ -135,7 +137,7 @@ class Catalogue:
     # ------------------------------------------------------------------------------ service at locations
 
     def service_at_locations(self, q: ListQuery) -> dict[str, Any]:
-        with reading(self.directory) as session:
+        with self._reading() as session:
             gen = self._current(session)
             where = public.published(self.include_demo) + _service_filters(q)
             base = select(ServiceAtLocation.id).join(Service, Service.id == ServiceAtLocation.service_id)
@@ -163,7 +165,7 @@ class Catalogue:
             return page_of(self._sal_items(session, gen, page_ids, q.full), total, q.page)
 
     def service_at_location(self, sal_id: str) -> dict[str, Any]:
-        with reading(self.directory) as session:
+        with self._reading() as session:
             gen = self._current(session)
             service_id = None
             if is_possible_id(sal_id):
@@ -202,7 +204,7 @@ class Catalogue:
     # -------------------------------------------------------------------------------------- organisations
 
     def organizations(self, q: ListQuery) -> dict[str, Any]:
-        with reading(self.directory) as session:
+        with self._reading() as session:
             gen = self._current(session)
             where = [self._has_published_services()]
             if q.search:
@@ -215,7 +217,7 @@ class Catalogue:
                            total, q.page)
 
     def organization(self, organization_id: str, *, full_service: bool = False) -> dict[str, Any]:
-        with reading(self.directory) as session:
+        with self._reading() as session:
             gen = self._current(session)
             found = is_possible_id(organization_id) and session.execute(
                 select(Organization.id).where(Organization.id == organization_id, self._has_published_services())
@@ -256,12 +258,12 @@ class Catalogue:
     # ----------------------------------------------------------------------------------------- taxonomies
 
     def taxonomies(self, q: ListQuery) -> dict[str, Any]:
-        with reading(self.directory) as session:
+        with self._reading() as session:
             found = self._current(session).vocabulary.taxonomies(q.search)
         return page_of([hsds_object("taxonomy", r) for r in q.page.slice(found)], len(found), q.page)
 
     def taxonomy(self, taxonomy_id: str) -> dict[str, Any]:
-        with reading(self.directory) as session:
+        with self._reading() as session:
             vocabulary = self._current(session).vocabulary
         row = vocabulary.taxonomy(taxonomy_id)
         if row is None:
@@ -271,14 +273,14 @@ class Catalogue:
         return obj
 
     def taxonomy_terms(self, q: ListQuery) -> dict[str, Any]:
-        with reading(self.directory) as session:
+        with self._reading() as session:
             vocabulary = self._current(session).vocabulary
         found = vocabulary.terms(search=q.search, taxonomy_id=q.taxonomy_id, parent_id=q.parent_id,
                                  top_only=q.top_only)
         return page_of([vocabulary.term_object(r) for r in q.page.slice(found)], len(found), q.page)
 
     def taxonomy_term(self, term_id: str) -> dict[str, Any]:
-        with reading(self.directory) as session:
+        with self._reading() as session:
             vocabulary = self._current(session).vocabulary
         row = vocabulary.term(term_id)
         if row is None:
@@ -286,6 +288,16 @@ class Catalogue:
         return vocabulary.term_object(row)
 
     # ------------------------------------------------------------------------------------------- the state
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[Session]:
+        """A session for one request. On PostgreSQL without a transaction: at READ COMMITTED each statement
+        sees its own snapshot inside one as well, so a transaction would only add its BEGIN and ROLLBACK round
+        trips (SQLite's driver begins none for reads anyway)."""
+        with reading(self.directory) as session:
+            if not self.directory.is_sqlite:
+                session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            yield session
 
     def _current(self, session: Session) -> _Generation:
         key = session.execute(select(DatasetMeta.value).where(DatasetMeta.key == GENERATION_KEY)).scalar() or "0"
