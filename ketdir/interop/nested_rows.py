@@ -4,8 +4,8 @@ fully nested, for `ketdir.interop.export.Tree` to nest.
 The export reads every table whole; the API answers for one service, or one page of them, in milliseconds, so
 it reads the rows those records own and the records they point to, table by table, by id. Several links
 (a phone's contact, a schedule's location ...) have no index in the directory; a read by such a column would
-scan its table, so it is made only when some row of the directory uses that link at all (`LinkUse`, asked once
-per index generation by the caller).
+scan its table, so a link is read only when some row of the directory uses it at all (`LinkUse`, asked once per
+index generation by the caller).
 """
 from __future__ import annotations
 
@@ -22,40 +22,43 @@ from ketdir.interop.dataset import MODELS, TABLE_ORDER
 Rows = dict[str, dict[Any, dict[str, Any]]]  # table -> id -> row
 CHUNK = 500  # ids per IN (...): well under every backend's limit on bound parameters
 
-# Links without an index: (table, column). Read only when the directory uses them.
-UNINDEXED = (
-    ("phone", "organization_id"), ("phone", "contact_id"), ("phone", "service_at_location_id"),
-    ("schedule", "location_id"), ("schedule", "service_at_location_id"),
-    ("contact", "organization_id"), ("contact", "service_at_location_id"), ("contact", "location_id"),
-    ("language", "location_id"), ("language", "phone_id"),
+# The links the reader follows from a row to the rows it owns: (table, column). Read only when some row of the
+# directory uses them; several have no index, and a read by them would scan the table to find nothing.
+LINKS = (
+    ("phone", "service_id"), ("phone", "location_id"), ("phone", "organization_id"), ("phone", "contact_id"),
+    ("phone", "service_at_location_id"),
+    ("schedule", "service_id"), ("schedule", "location_id"), ("schedule", "service_at_location_id"),
+    ("contact", "service_id"), ("contact", "organization_id"), ("contact", "service_at_location_id"),
+    ("contact", "location_id"),
+    ("language", "service_id"), ("language", "location_id"), ("language", "phone_id"),
+    ("service_area", "service_id"), ("cost_option", "service_id"), ("service_at_location", "service_id"),
+    ("address", "location_id"), ("accessibility", "location_id"),
 )
 
 
 @dataclass(frozen=True)
 class LinkUse:
-    """Which links are worth reading in this directory: not those of an empty table, nor unindexed links no row
-    uses (a read by them would scan a table to find nothing)."""
+    """Which links of LINKS some row of the directory uses (reading the others would find nothing)."""
 
     used: frozenset[tuple[str, str]]
-    empty: frozenset[str] = frozenset()  # tables with no rows at all
 
     @classmethod
     def everything(cls) -> LinkUse:
-        return cls(frozenset(UNINDEXED))
+        return cls(frozenset(LINKS))
 
     @classmethod
     def of(cls, session: Session) -> LinkUse:
-        """Ask the directory (one scan per unused link: done once per index generation, not per request)."""
-        empty = {t for t in TABLE_ORDER if session.execute(select(MODELS[t].__table__.c.id).limit(1)).first() is None}
+        """Ask the directory (a scan for an unused unindexed link: done once per index generation, not per
+        request)."""
         used = set()
-        for table, column in UNINDEXED:
+        for table, column in LINKS:
             col = MODELS[table].__table__.c[column]
-            if table not in empty and session.execute(select(col).where(col.is_not(None)).limit(1)).first():
+            if session.execute(select(col).where(col.is_not(None)).limit(1)).first() is not None:
                 used.add((table, column))
-        return cls(frozenset(used), frozenset(empty))
+        return cls(frozenset(used))
 
     def __contains__(self, link: tuple[str, str]) -> bool:
-        return link[0] not in self.empty and (link not in UNINDEXED or link in self.used)
+        return link not in LINKS or link in self.used
 
 
 @functools.cache
