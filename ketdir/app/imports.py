@@ -204,10 +204,15 @@ def _planning_directory(target: Target) -> Iterator[tuple[Directory, bool]]:
 # --------------------------------------------------------------------------------------------- the work
 
 
-def read_input(path: Path | str, options: ImportOptions) -> Dataset:
-    """Read a file or folder into a Dataset (what is wrong with it is in dataset.problems)."""
+def read_input(path: Path | str, options: ImportOptions, target: Target = None,
+               progress: Progress | None = None) -> Dataset:
+    """Read a file or folder into a Dataset (what is wrong with it is in dataset.problems); an http(s) address
+    is a published Open Referral UK API (ketdir.app.published: FeedProblem when it cannot be read whole)."""
+    from ketdir.app.published import looks_like_url, read_published
     from ketdir.interop.load import read_any
 
+    if isinstance(path, str) and looks_like_url(path):
+        return read_published(target, path, source=options.source, progress=progress)
     return read_any(Path(path), options.format, mapping=options.mapping, source=options.source)
 
 
@@ -222,7 +227,7 @@ def check_import(target: Target, what: Path | str | Dataset, options: ImportOpti
     progress = progress or Progress()
     with gc_paused():
         progress.step("Reading", 0, 3)
-        dataset = what if isinstance(what, Dataset) else read_input(what, options)
+        dataset = what if isinstance(what, Dataset) else read_input(what, options, target, progress)
         refusal = target_refusal(target)
         check = ImportCheck(path=dataset.path, format=dataset.format, source=dataset.source,
                             target=_display(target), counts={}, problems=dataset.problems, plan=None,

@@ -15,7 +15,7 @@ import sys
 from ketdir.problems import BadInput, KetdirProblem
 
 COMMAND_MODULES = ("ketdir.cli.search", "ketdir.cli.interop", "ketdir.cli.health", "ketdir.cli.editing",
-                   "ketdir.cli.referral", "ketdir.cli.team")
+                   "ketdir.cli.referral", "ketdir.cli.team", "ketdir.cli.serve")
 
 UsageProblem = BadInput  # the name the command modules use for "exit 2 with this message"
 

@@ -17,7 +17,8 @@ def register(subparsers) -> None:
         "mapping. Everything is checked first; problems are listed by file, row and field. The import is "
         "one transaction: it happens completely or not at all.",
     )
-    imp.add_argument("path", type=Path, help="file or folder to import")
+    imp.add_argument("path", help="file or folder to import, or the address of an Open Referral UK 3.0 API "
+                     "(https://…): all its services, and on later imports only what changed")
     imp.add_argument("--dry-run", action="store_true", help="check and show what would change; change nothing")
     imp.add_argument("--mapping", type=Path, help="column mapping (JSON) for a spreadsheet")
     imp.add_argument("--format", choices=FORMATS, default="auto", help="what the input is (default: detect)")
@@ -64,7 +65,14 @@ def import_command(args) -> int:
                                     mapping=imports.load_mapping(args.mapping) if args.mapping is not None else None)
     if not args.dry_run:
         imports.refuse_unimportable(args.db)  # before reading a large file for nothing
-    check = imports.check_import(args.db, args.path, options)
+    from ketdir.app.published import looks_like_url
+
+    what = args.path if looks_like_url(args.path) else Path(args.path)
+    try:
+        check = imports.check_import(args.db, what, options, progress=_progress_printer())
+    except KeyboardInterrupt:
+        print("\nStopped. Nothing was changed.")
+        return 1
     _print_problems(check.problems, args.all)
     if check.plan is None:
         print(f"{len(check.errors):,} error(s), {len(check.warnings):,} warning(s) in {args.path}. "

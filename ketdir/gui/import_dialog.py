@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from ketdir.app import Directory
 from ketdir.app import imports
+from ketdir.app.published import looks_like_url
 from ketdir.gui.messages import show_problem
 from ketdir.gui.workers import Job, Worker
 from ketdir.interop.read_spreadsheet import ColumnMapping
@@ -69,8 +70,9 @@ class ImportDialog(QDialog):
         form = QFormLayout()
         row = QHBoxLayout()
         self.path_edit = QLineEdit()
-        self.path_edit.setAccessibleName("File or folder to import")
-        self.path_edit.setPlaceholderText("An HSDS .zip, folder or .json, or a spreadsheet (.csv, .xlsx)")
+        self.path_edit.setAccessibleName("File or folder to import, or the address of an Open Referral UK API")
+        self.path_edit.setPlaceholderText("An HSDS .zip, folder or .json, a spreadsheet (.csv, .xlsx), or the "
+                                          "address of an Open Referral UK API (https://…)")
         self.file_button = QPushButton("Choose &file…")
         self.file_button.setAccessibleName("Choose a file to import")
         self.folder_button = QPushButton("Choose f&older…")
@@ -161,9 +163,12 @@ class ImportDialog(QDialog):
     # ------------------------------------------------------------------------- input
 
     @property
-    def path(self) -> Path | None:
+    def path(self) -> Path | str | None:
+        """A file or folder, or (as text) the address of a published API."""
         text = self.path_edit.text().strip()
-        return Path(text).expanduser() if text else None
+        if not text:
+            return None
+        return text if looks_like_url(text) else Path(text).expanduser()
 
     @property
     def busy(self) -> bool:
@@ -175,7 +180,7 @@ class ImportDialog(QDialog):
         fmt = self.format_box.currentData()
         if fmt != "auto":
             return fmt == "spreadsheet"
-        return self.path is not None and self.path.is_file() and detect_format(self.path) == "spreadsheet"
+        return isinstance(self.path, Path) and self.path.is_file() and detect_format(self.path) == "spreadsheet"
 
     def _input_changed(self) -> None:
         self._check = None

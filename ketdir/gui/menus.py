@@ -27,7 +27,8 @@ ABOUT = (
     "<p><small>Postcode districts: Contains OS data © Crown copyright and database right; contains Royal "
     "Mail data © Royal Mail copyright and database right; contains National Statistics data © Crown "
     "copyright and database right (Open Government Licence v3.0). Place names © GeoNames, CC BY 4.0. "
-    "Data model: Open Referral HSDS 3.0. Harm information is written in ketdir's own words from the "
+    "Data model: Open Referral HSDS 3.0. API: the Open Referral UK 3.0 profile (HSDS-UK 3.0) © Open "
+    "Referral UK, CC BY-SA 4.0. Harm information is written in ketdir's own words from the "
     "sources each topic lists.</small></p>"
 )
 

@@ -485,7 +485,9 @@ def _analyse(session: Session, dataset: Dataset, overwrite: bool) -> _Analysis:
 
     # Local edits since the last import.
     existing = [sid for sid in incoming.get("service", {}) if sid in db.get("service", {})]
-    removed = sorted(set(tracked) - set(incoming.get("service", {}))) if dataset.complete else []
+    still_there = dataset.unchanged_ids & set(tracked)
+    plan.unchanged.extend(sorted(still_there - set(incoming.get("service", {}))))
+    removed = sorted(set(tracked) - set(incoming.get("service", {})) - still_there) if dataset.complete else []
     if not dataset.complete and tracked:
         plan.removals_skipped = dataset.incomplete_reason or "the input is not the whole feed"
     removed = [sid for sid in removed if sid in db.get("service", {})]

@@ -266,6 +266,9 @@ class Dataset:
     content_hash: str = ""
     complete: bool = True  # False for one page of a paginated feed: nothing is removed
     incomplete_reason: str = ""
+    # Services the source still publishes but did not send, as they have not changed since its last import (an
+    # incremental read of an API): neither compared nor removed.
+    unchanged_ids: frozenset[str] = frozenset()
     validated: bool = False
     declares_ketdir: bool = False  # the input carries ketdir's own fields (a ketdir export)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -49,6 +50,7 @@ def schema_dir() -> Path:
     return data_dir() / "hsds" / "schema"
 
 
+@functools.cache  # read once: every row written asks for its table's columns
 def load_schema(table: str) -> dict[str, Any]:
     return json.loads((schema_dir() / f"{table}.json").read_text(encoding="utf-8"))
 
@@ -213,11 +215,16 @@ def export_datapackage(session: Session, path: Path | str, *,
 # ------------------------------------------------------------------------------------------ JSON
 
 
+@functools.cache
+def _object_columns(table: str) -> tuple[str, ...]:
+    return tuple(export_columns(table) + list(EXTRA_COLUMNS.get(table, ())))
+
+
 def _clean(table: str, row: dict[str, Any]) -> dict[str, Any]:
     """An HSDS object for a row: None left out, required text present, numbers and dates as JSON."""
     out: dict[str, Any] = {}
     required = REQUIRED_TEXT.get(table, ())
-    for name in export_columns(table) + list(EXTRA_COLUMNS.get(table, ())):
+    for name in _object_columns(table):
         value = row.get(name)
         if value is None:
             if name in required:
@@ -227,11 +234,21 @@ def _clean(table: str, row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class _Tree:
-    """Every table of the directory in memory, indexed for nesting."""
+def hsds_object(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """One row as an HSDS object: its own fields only, nothing nested (a list item of the API)."""
+    return _clean(table, row)
 
-    def __init__(self, session: Session):
-        self.rows = {t: {r["id"]: r for r in _rows(session, t)} for t in TABLE_ORDER}
+
+class Tree:
+    """Rows of the directory in memory (table -> id -> row), indexed for nesting: every table for an export
+    (`Tree.whole`), or only the rows a few records need (the API, ketdir.interop.nested_rows)."""
+
+    @classmethod
+    def whole(cls, session: Session) -> Tree:
+        return cls({t: {r["id"]: r for r in _rows(session, t)} for t in TABLE_ORDER})
+
+    def __init__(self, rows: dict[str, dict[Any, dict[str, Any]]]):
+        self.rows = {t: rows.get(t, {}) for t in TABLE_ORDER}
         self.by: dict[tuple[str, str], dict[Any, list[dict[str, Any]]]] = {}
         self.ext: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for owner in ("service", "phone"):
@@ -350,7 +367,7 @@ class _Tree:
 
 
 def services_as_json(session: Session) -> list[dict[str, Any]]:
-    tree = _Tree(session)
+    tree = Tree.whole(session)
     return [tree.service(row) for row in tree.rows["service"].values()]
 
 
