@@ -10,15 +10,20 @@ from ketdir import hours as hours_mod
 from ketdir.freshness import is_stale
 from ketdir.geo import Gazetteer, Place, default_gazetteer
 from ketdir.needs import need_types
+from ketdir.search import national as national_lines
+from ketdir.search import relaxed
 from ketdir.search.cache import IndexCache, index_cache
-from ketdir.search.retrieve import Candidate, Filters, Found, retriever_for
-from ketdir.search.synonyms import synonyms
+from ketdir.search.emergency import recognise
+from ketdir.search.harm_lead import lead_topics
+from ketdir.search.retrieve import Candidate, Filters, Found, retriever_for, tag_group
+from ketdir.search.synonyms import Synonym, synonyms
+from ketdir.search.tokens import words
 from ketdir.search.text_query import TextPlan, plan_text
 from ketdir.search.types import Hit, OpenState, Query, Results
 from ketdir.store.search_index import search_index
 
 NATIONAL_LIMIT = 15  # national lines shown in their own group
-FEW = 3  # fewer results than this: try the spelling fallback
+FEW = 3  # fewer results than this: try the spelling fallback, and add those matching part of the words
 
 
 def now_london() -> dt.datetime:
@@ -40,64 +45,154 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     results.place = place
     cache = index_cache(session)
     needs = need_types()
-    plan = plan_text(query.text, synonyms(), needs, query.ignore_readings)
+    results.emergency = _emergency(query)
+    found = _emergency_readings(results.emergency, query.text)
+    plan = plan_text(query.text, synonyms(), needs, query.ignore_readings, found=found)
     if query.text.strip() and plan.empty:
         results.message = "Your search has no letters or numbers in it, so every service is shown."
     retriever = retriever_for(session, _filters(query, cache, at, session.connection()), cache.rings, cache.reads)
+    lines = cache.national_lines(session) if query.include_national else {}
+    nation = national_lines.nation_of(place)
+    outside = national_lines.left_out(lines, nation)  # lines that do not cover the place's nation
+    national_limit = NATIONAL_LIMIT + len(outside)
 
-    expanded: dict[int, list] = {}  # plan groups -> with long prefixes read as words (one lookup per search)
+    expanded: dict[tuple, list] = {}  # groups -> with long prefixes read as words (one lookup per search)
 
     def expand(groups: list) -> list:
-        if id(groups) not in expanded:
-            expanded[id(groups)] = retriever.index.expand_prefixes(session.connection(), groups, cache.words_beginning)
-        return expanded[id(groups)]
+        key = tuple(id(g) for g in groups)
+        if key not in expanded:
+            expanded[key] = retriever.index.expand_prefixes(session.connection(), groups, cache.words_beginning)
+        return expanded[key]
 
-    def run(groups: list, mode: str) -> tuple[Found, Found]:
+    def find_local(groups: list, mode: str, limit: int) -> Found:
+        if not search_local:
+            return Found()
         groups = expand(groups)
-        local = Found()
-        if search_local:
-            if place is not None:
-                local = retriever.near(groups, mode, place, query.radius_miles, query.limit)
-            elif groups:
-                local = retriever.ranked(groups, mode, False, query.limit)
-            else:
-                local = retriever.browse(False, query.limit)
-        national = Found()
-        if query.include_national:
-            if groups:
-                national = retriever.ranked(groups, mode, True, NATIONAL_LIMIT)
-                if not national.candidates and mode == "all" and len(groups) > 1:
-                    # A national line that covers part of the need ("ket" in "ket bladder") is still worth showing.
-                    national = retriever.ranked(groups, "any", True, NATIONAL_LIMIT)
-            else:
-                national = retriever.browse(True, NATIONAL_LIMIT)
-        return local, national
+        if place is not None:
+            return retriever.near(groups, mode, place, query.radius_miles, limit)
+        if groups:
+            return retriever.ranked(groups, mode, False, limit)
+        return retriever.browse(False, limit)
 
-    local, national = run(plan.groups, "all")
-    mode = "all"
+    def find_national(groups: list, mode: str) -> Found:
+        if not query.include_national:
+            return Found()
+        groups = expand(groups)
+        if groups:
+            return retriever.ranked(groups, mode, True, national_limit)
+        return retriever.browse(True, national_limit)
+
+    local, national = find_local(plan.groups, "all", query.limit), find_national(plan.groups, "all")
     if plan.groups and local.total + national.total < FEW:
-        corrected = _with_spelling(session, cache, plan, query)
+        corrected = _with_spelling(session, cache, plan, query, found)
         if corrected is not None:
-            c_local, c_national = run(corrected.groups, "all")
+            c_local, c_national = find_local(corrected.groups, "all", query.limit), find_national(corrected.groups, "all")
             if c_local.total + c_national.total > local.total + national.total:
                 local, national, plan = c_local, c_national, corrected
                 results.used_fuzzy = True
-        if local.total + national.total == 0 and len(plan.groups) > 1:
-            local, national = run(plan.groups, "any")
-            mode = "any"
-            if local.total + national.total:
-                results.message = "No service matched every word, so these match some of them."
+    count_groups, count_mode = plan.groups, "all"
+    coverage: dict[int, relaxed.Coverage] = {}
+    if len(plan.groups) > 1:
+        # The relaxed tier: too few match every word, so add those that match part of them, most of it first.
+        scorer = relaxed.CoverageScorer(expand(plan.groups), query.text)
+        key = relaxed.searched_by(plan.groups)
+        # Filler words ("daily", "friend") only rank: with one typed, the services matching the rest follow.
+        fillers = len(key) < len(plan.groups)
+        if search_local and (local.total < FEW or (fillers and local.total < query.limit)):
+            matched_all = local.total
+            local, count_groups, count_mode = _relaxed(
+                session, local, key, scorer, coverage, lambda groups, mode: find_local(groups, mode, query.limit),
+                near=place is not None, enough=query.limit if fillers else FEW)
+            if len(local.candidates) > matched_all:
+                results.relaxed = True
+                results.message = ("Few services matched every word, so those matching some of them follow "
+                                   "(each says which)." if matched_all else
+                                   "No service matched every word, so these match some of them (each says which).")
+        if query.include_national and not national.candidates:
+            national, _, _ = _relaxed(session, national, key, scorer, coverage, find_national, near=False,
+                                      enough=FEW)
+    if results.emergency is not None and query.include_national:
+        # The emergency lines (999 first) whatever the words matched.
+        urgent = retriever.ranked([tag_group(needs.get("urgent-care").token)], "all", True, national_limit)
+        seen = {c.rowid for c in national.candidates}
+        national = Found(national.candidates + [c for c in urgent.candidates if c.rowid not in seen])
+    if outside:
+        left = [c for c in national.candidates if c.rowid in outside]
+        if left:
+            results.coverage_notes = national_lines.notes_for((lines[c.rowid] for c in left), nation)
+            national = Found([c for c in national.candidates if c.rowid not in outside])
     results.readings = plan.readings
     results.total_local = local.total
     results.total_is_estimate = not local.exact
     results.total_is_minimum = local.minimum
     if query.with_counts and search_local:
         results.need_counts, results.need_counts_at_least = retriever.need_counts(
-            expand(plan.groups), mode, place, query.radius_miles)
-    hits = _hits(session, cache, local.candidates[: query.limit] + national.candidates[:NATIONAL_LIMIT], plan, at)
+            expand(count_groups), count_mode, place, query.radius_miles)
+    hits = _hits(session, cache, local.candidates[: query.limit] + national.candidates[:national_limit], plan, at,
+                 coverage)
     results.local = [h for h in hits if not h.is_national]
-    results.national = [h for h in hits if h.is_national]
+    wanted = set(query.needs) | {code for r in plan.readings for code in (r.needs or ((r.need,) if r.need else ()))}
+    results.national = national_lines.order([h for h in hits if h.is_national], wanted,
+                                            results.emergency is not None)[:NATIONAL_LIMIT]
+    results.harm_topics = lead_topics(query.text, results.emergency)
     return results
+
+
+def _relaxed(session, first: Found, key: list, scorer: relaxed.CoverageScorer, coverage: dict, find,
+             near: bool, enough: int) -> tuple[Found, list, str]:
+    """The candidates that match every word (first), then those matching all but the filler words, or if those
+    are few, any of them; ranked by how much of the query they match, then by distance (near a place) or
+    relevance. Fills `coverage` (row -> Coverage). Returns (found, groups, mode) as the counts should ask."""
+    more, mode = [], "any"
+    if len(key) < len(scorer.groups):  # filler words left out
+        without = find(key, "all")
+        more.append(without)
+        if first.total + without.total >= enough:
+            mode = "all"
+    if mode == "any":
+        more.append(find(key, "any"))
+    found, seen = [], set()
+    for candidate in [*first.candidates, *(c for extra in more for c in extra.candidates)]:
+        if candidate.rowid not in seen:
+            seen.add(candidate.rowid)
+            found.append(candidate)
+    coverage.update(relaxed.coverage_of(session, [c.rowid for c in found if c.rowid not in coverage], scorer))
+
+    def order(c: Candidate):
+        cover = coverage.get(c.rowid)
+        return (-(cover.score if cover else 0.0), c.distance if near and c.distance is not None else c.rank, c.rowid)
+
+    found.sort(key=order)
+    last = more[-1]
+    return Found(found, max(first.total, last.total, len(found)), exact=last.exact, minimum=last.minimum), key, mode
+
+
+def _emergency(query: Query):
+    """The emergency the words describe, unless the person undid that reading."""
+    emergency = recognise(query.text) if query.text.strip() else None
+    if emergency is None:
+        return None
+    tokens = words(query.text, limit=None)
+    spans = [" ".join(tokens[s:e]) for s, e in emergency.spans]
+    if spans and all(span in query.ignore_readings for span in spans):
+        return None
+    return emergency
+
+
+def _emergency_readings(emergency, text: str) -> dict[int, Synonym]:
+    """The words that showed an emergency as one reading each ("wont wake" → Emergency: can't be woken), pointing
+    to urgent care; by the position of their first word (ketdir.search.text_query.plan_text)."""
+    if emergency is None:
+        return {}
+    tokens = words(text, limit=None)
+    found = {}
+    for situation, (start, end) in zip(emergency.situations, emergency.spans):
+        if start not in found:
+            # Services are found through the need type alone: the word "emergency" in a description ("in an
+            # emergency call 999") says nothing about what a service does.
+            found[start] = Synonym(term=tuple(tokens[start:end]), expands_to=(), needs=("urgent-care",),
+                                   kind="emergency", meaning=f"Emergency: {situation.label}")
+    return found
 
 
 def _resolve_place(query: Query, results: Results, gazetteer: Gazetteer | None) -> tuple[Place | None, bool]:
@@ -138,20 +233,23 @@ def _filters(query: Query, cache: IndexCache, at: dt.datetime, conn) -> Filters:
                    with_total=query.with_total)
 
 
-def _with_spelling(session: Session, cache: IndexCache, plan: TextPlan, query: Query) -> TextPlan | None:
+def _with_spelling(session: Session, cache: IndexCache, plan: TextPlan, query: Query,
+                   found: dict[int, Synonym]) -> TextPlan | None:
     vocabulary = cache.vocabulary(session)
     corrections = {}
+    fillers = relaxed.filler_words()
     for group in plan.groups:
-        if group.prefixes == [group.typed] and not group.phrases:
+        if group.prefixes == [group.typed] and not group.phrases and group.typed not in fillers:
             fixed = vocabulary.correct(group.typed)
             if fixed:
                 corrections[group.typed] = fixed
     if not corrections:
         return None
-    return plan_text(query.text, synonyms(), need_types(), query.ignore_readings, corrections)
+    return plan_text(query.text, synonyms(), need_types(), query.ignore_readings, corrections, found)
 
 
-def _hits(session, cache: IndexCache, candidates: list[Candidate], plan: TextPlan, at) -> list[Hit]:
+def _hits(session, cache: IndexCache, candidates: list[Candidate], plan: TextPlan, at,
+          coverage: dict[int, relaxed.Coverage]) -> list[Hit]:
     if not candidates:
         return []
     by_rowid = {c.rowid: c for c in candidates}
@@ -188,8 +286,9 @@ def _hits(session, cache: IndexCache, candidates: list[Candidate], plan: TextPla
             is_stale=is_stale(assured_date, at.date()),
             has_unverified_phone=bool(unverified),
             phone=phone,
-            why=why(name, org, codes, cand, open_state),
+            why=why(name, org, codes, cand, open_state, coverage.get(rowid)),
             score=-cand.rank,
+            matched=coverage[rowid].matched if rowid in coverage else (),
         )
     return [found[c.rowid] for c in candidates if c.rowid in found]
 
@@ -217,10 +316,15 @@ class _Why:
             self.groups.append((group.typed, need_codes, words))
         self.label = needs.label
 
-    def __call__(self, name: str, org: str, codes: tuple[str, ...], cand: Candidate, open_state) -> tuple[str, ...]:
+    def __call__(self, name: str, org: str, codes: tuple[str, ...], cand: Candidate, open_state,
+                 cover: relaxed.Coverage | None = None) -> tuple[str, ...]:
         reasons = []
         lowered = f"{name} {org}".lower()
+        if cover is not None:  # not every word matched: say which did
+            reasons.append("matched: " + ", ".join(cover.matched) if cover.matched else "matched none of the words")
         for typed, need_codes, words in self.groups:
+            if cover is not None and typed not in cover.matched:
+                continue
             need = next((c for c in codes if c in need_codes), None)
             if need is not None:
                 reasons.append(f"{self.label(need)} service")
