@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -159,8 +160,11 @@ def _relaxed(session, first: Found, key: list, scorer: relaxed.CoverageScorer, c
     coverage.update(relaxed.coverage_of(session, [c.rowid for c in found if c.rowid not in coverage], scorer))
 
     def order(c: Candidate):
-        cover = coverage.get(c.rowid)
-        return (-(cover.score if cover else 0.0), c.distance if near and c.distance is not None else c.rank, c.rowid)
+        cover = coverage.get(c.rowid) or relaxed.Coverage(0.0, ())
+        # Filler words break ties, but never beat distance: "after" in a description is no reason to go further.
+        if near and c.distance is not None:
+            return (-cover.score, c.distance, -cover.filler, c.rowid)
+        return (-cover.score, -cover.filler, c.rank, c.rowid)
 
     found.sort(key=order)
     last = more[-1]
@@ -185,12 +189,17 @@ def _emergency_readings(emergency, text: str) -> dict[int, Synonym]:
     if emergency is None:
         return {}
     tokens = words(text, limit=None)
+    vocabulary = synonyms()
     found = {}
     for situation, (start, end) in zip(emergency.situations, emergency.spans):
+        # The need types of the words inside ("chest pains": physical health too) follow urgent care.
+        inside = [vocabulary.match_at(tokens, i) for i in range(start, end)]
+        needs = ("urgent-care", *(code for i, syn in zip(range(start, end), inside)
+                                  if syn is not None and i + len(syn.term) <= end for code in syn.needs))
         if start not in found:
             # Services are found through the need type alone: the word "emergency" in a description ("in an
             # emergency call 999") says nothing about what a service does.
-            found[start] = Synonym(term=tuple(tokens[start:end]), expands_to=(), needs=("urgent-care",),
+            found[start] = Synonym(term=tuple(tokens[start:end]), expands_to=(), needs=tuple(dict.fromkeys(needs)),
                                    kind="emergency", meaning=f"Emergency: {situation.label}")
     return found
 
@@ -328,7 +337,7 @@ class _Why:
             need = next((c for c in codes if c in need_codes), None)
             if need is not None:
                 reasons.append(f"{self.label(need)} service")
-            elif any(w in lowered for w in words):
+            elif any(re.search(rf"\b{re.escape(w)}", lowered) for w in words):
                 reasons.append(f"name matches “{typed}”")
             else:
                 reasons.append(f"description mentions “{typed}”")

@@ -11,6 +11,7 @@ are looked for by the other words, so "last night" cannot fill the list.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
@@ -53,8 +54,28 @@ def searched_by(groups: Sequence[Group]) -> list[Group]:
 
 @dataclass(frozen=True)
 class Coverage:
-    score: float  # the weights of the groups matched
+    score: float  # the weights of the groups matched, filler words left out
     matched: tuple[str, ...]  # the typed words of those groups, in the order typed
+    filler: float = 0.0  # the weights of the filler words matched: they only break ties
+
+
+class _Matcher:
+    """Whether a service's text holds one group: its words and phrases as whole words, and the words still
+    being typed (prefixes) as the start of one. ("g" is the word G, not the start of "go".)"""
+
+    def __init__(self, group: Group) -> None:
+        begun = list(getattr(group, "begun", []))
+        whole = ["[\\W_]+".join(re.escape(w) for w in phrase) for phrase in group.phrases if phrase]
+        starts = [re.escape(p) for p in [*group.prefixes, *begun]]
+        parts = [rf"\b(?:{'|'.join(whole)})\b"] if whole else []
+        parts += [rf"\b(?:{'|'.join(starts)})"] if starts else []
+        self.pattern = re.compile("|".join(parts)) if parts else None
+        self.literals = [phrase[0] for phrase in group.phrases if phrase] + [*group.prefixes, *begun]
+
+    def __call__(self, text: str) -> bool:
+        if self.pattern is None or not any(word in text for word in self.literals):  # cheap test first
+            return False
+        return self.pattern.search(text) is not None
 
 
 class CoverageScorer:
@@ -66,18 +87,22 @@ class CoverageScorer:
         order = sorted(range(len(groups)), key=lambda i: (_position(typed, groups[i].typed), i))
         self.groups = [groups[i] for i in order]
         self.weights = [weight(g) for g in self.groups]
-        self.patterns = [rank.GroupPattern(g) for g in self.groups]
+        self.matchers = [_Matcher(g) for g in self.groups]
         self.masks = [needs.mask(g.needs) for g in self.groups]
 
     def __call__(self, columns: dict[str, str | None], need_mask: int) -> Coverage:
         folded = {c: rank.fold(columns.get(c)) for c in rank.COLUMN_WEIGHTS}
-        score, matched, small = 0.0, [], []
-        for group, w, pattern, mask in zip(self.groups, self.weights, self.patterns, self.masks):
-            if (mask and need_mask & mask) or any(pattern.quality(t) for t in folded.values()):
-                score += w
-                (small if w <= FILLER_WEIGHT else matched).append(group.typed)
+        score, filler, matched, small = 0.0, 0.0, [], []
+        for group, w, matches, mask in zip(self.groups, self.weights, self.matchers, self.masks):
+            if (mask and need_mask & mask) or any(matches(t) for t in folded.values()):
+                if w <= FILLER_WEIGHT:
+                    filler += w
+                    small.append(group.typed)
+                else:
+                    score += w
+                    matched.append(group.typed)
         # Filler words are named only when nothing else matched: "matched: blood, peeing", not "..., daily".
-        return Coverage(score, tuple(dict.fromkeys(matched or small)))
+        return Coverage(score, tuple(dict.fromkeys(matched or small)), filler)
 
 
 def _position(typed: list[str], term: str) -> int:
