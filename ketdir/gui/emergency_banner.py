@@ -46,6 +46,9 @@ class EmergencyBanner(QFrame):
 
     def _restyle(self) -> None:
         c = theme.colours(self.palette())
+        if getattr(self, "_styled_with", None) == c:
+            return
+        self._styled_with = c
         self.setStyleSheet(
             f"QFrame#emergencyBanner {{ background: {c.urgent_bg.name()}; border: 2px solid {c.urgent_fg.name()};"
             f" border-radius: 6px; }} QFrame#emergencyBanner QLabel {{ color: {c.urgent_fg.name()}; }}"
@@ -56,6 +59,7 @@ class EmergencyBanner(QFrame):
         if emergency is None:
             self.hide()
             return
+        self._restyle()  # the palette (light or dark) may have changed since the last one
         self.headline.setText(f"⚠ Call {emergency.call} now — {'; '.join(emergency.labels)}")
         self.steps.setText("\n".join(f"{i}. {step}" for i, step in enumerate(emergency.what_to_do, 1)))
         self.setAccessibleDescription(f"{self.headline.text()}. {' '.join(emergency.what_to_do)}")
@@ -64,8 +68,3 @@ class EmergencyBanner(QFrame):
     def text(self) -> str:
         """What a person reads on the banner (empty when hidden)."""
         return f"{self.headline.text()}\n{self.steps.text()}" if self.isVisible() else ""
-
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        super().changeEvent(event)
-        if event.type() == event.Type.PaletteChange:
-            self._restyle()

@@ -411,7 +411,8 @@ class MainWindow(QMainWindow):
         if results.query.with_counts:
             self.need_list.model.set_counts(results.need_counts, results.need_counts_at_least)
         self.place_choices.set_choices(f.near_text.strip(), results.place_choices)
-        notices = [m for m in (None if results.place_choices else results.place_message, results.message) if m]
+        notices = [m for m in (None if results.place_choices else results.place_message, results.message,
+                               *results.coverage_notes) if m]
         self.notice.setText("  ".join(notices))
         self.notice.setVisible(bool(notices) and self.model.hit_count() > 0)
         self.readings_bar.set_readings(results.readings, frozenset(self._ignored))
