@@ -88,7 +88,9 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
         corrected = _with_spelling(session, cache, plan, query, found)
         if corrected is not None:
             c_local, c_national = find_local(corrected.groups, "all", query.limit), find_national(corrected.groups, "all")
-            if c_local.total + c_national.total > local.total + national.total:
+            # A corrected word is one the index did not know, so as typed it matched nothing: keep the correction
+            # even when both find nothing yet (the relaxed tier below then has the right word to go on).
+            if c_local.total + c_national.total >= local.total + national.total:
                 local, national, plan = c_local, c_national, corrected
                 results.used_fuzzy = True
     count_groups, count_mode = plan.groups, "all"
@@ -249,7 +251,9 @@ def _with_spelling(session: Session, cache: IndexCache, plan: TextPlan, query: Q
     fillers = relaxed.filler_words()
     for group in plan.groups:
         if group.prefixes == [group.typed] and not group.phrases and group.typed not in fillers:
-            fixed = vocabulary.correct(group.typed)
+            # A caller's words first ("depresed" → depressed), then the words services use ("bladdr" → bladder).
+            fixed = (None if vocabulary.has_prefix(group.typed) else synonyms().correct(group.typed)) \
+                or vocabulary.correct(group.typed)
             if fixed:
                 corrections[group.typed] = fixed
     if not corrections:

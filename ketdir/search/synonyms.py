@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
+
+from rapidfuzz import fuzz, process
 
 from ketdir.paths import data_dir
 from ketdir.search.tokens import words
+
+
+CORRECT_MIN_LENGTH = 4  # as the index's spelling fallback (ketdir.search.fuzzy)
+CORRECT_SCORE = 80
 
 
 class VocabularyError(ValueError):
@@ -36,6 +42,17 @@ class Synonym:
 class Synonyms:
     by_term: dict[tuple[str, ...], Synonym]
     longest: int
+
+    @cached_property
+    def _words(self) -> tuple[str, ...]:
+        return tuple(t[0] for t in self.by_term if len(t) == 1 and len(t[0]) >= CORRECT_MIN_LENGTH)
+
+    def correct(self, word: str) -> str | None:
+        """The closest one-word term to a misspelt word ("depresed" → depressed), or None."""
+        if len(word) < CORRECT_MIN_LENGTH or (word,) in self.by_term:
+            return None
+        best = process.extractOne(word, self._words, scorer=fuzz.ratio, score_cutoff=CORRECT_SCORE)
+        return best[0] if best else None
 
     def match_at(self, tokens: list[str], i: int) -> Synonym | None:
         """The longest synonym starting at tokens[i], if any."""

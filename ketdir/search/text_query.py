@@ -56,22 +56,9 @@ def plan_text(text: str, synonyms: Synonyms, needs: NeedTypes, ignore: frozenset
         if syn is None or syn.text in ignore or tuple(tokens[i : i + len(syn.term)]) != syn.term:
             syn = synonyms.match_at(tokens, i)
         if syn is not None and syn.text not in ignore:
-            group = Group(typed=syn.text, phrases=[syn.term], kind=syn.kind)
-            if len(syn.term) == 1 and len(syn.term[0]) >= 3:
-                group.prefixes.append(syn.term[0])
-            group.phrases += [(w,) for w in syn.expands_to]
-            meaning = " / ".join(syn.expands_to)
-            named = [n for n in (needs.get(code) for code in syn.needs) if n is not None]
-            if named:
-                group.phrases += [(n.token,) for n in named]
-                # "bladder" → Bladder & urology, not the list of words behind it
-                meaning = " / ".join(n.label for n in named)
-            meaning = syn.meaning or meaning
-            group.needs = tuple(n.code for n in named)
-            if meaning:
-                codes = group.needs
-                readings.append(Reading(term=syn.text, meaning=meaning, need=codes[0] if codes else None,
-                                        needs=codes, kind=syn.kind))
+            group, reading = _synonym_group(syn, syn.text, needs)
+            if reading is not None:
+                readings.append(reading)
             groups.append(group)
             i += len(syn.term)
             continue
@@ -85,6 +72,13 @@ def plan_text(text: str, synonyms: Synonyms, needs: NeedTypes, ignore: frozenset
         kept = longer
     for word in kept:
         fixed = corrections.get(word)
+        meant = synonyms.by_term.get((fixed,)) if fixed else None
+        if meant is not None and fixed != word and fixed not in ignore:  # "bladdr" → bladder → Bladder & urology
+            group, reading = _synonym_group(meant, word, needs)
+            readings.append(Reading(term=word, meaning=fixed, need=reading.need if reading else None,
+                                    needs=reading.needs if reading else (), kind="spelling"))
+            groups.append(group)
+            continue
         if fixed and fixed != word:
             readings.append(Reading(term=word, meaning=fixed, kind="spelling"))
             groups.append(Group(typed=word, phrases=[(fixed,)], prefixes=[fixed] if len(fixed) >= MIN_PREFIX else []))
@@ -97,3 +91,22 @@ def plan_text(text: str, synonyms: Synonyms, needs: NeedTypes, ignore: frozenset
         groups.append(group)
     return TextPlan(groups, readings)
 
+
+
+def _synonym_group(syn: Synonym, typed: str, needs: NeedTypes) -> tuple[Group, Reading | None]:
+    """The group for a synonym (the words, what they expand to, their need types) and how it reads."""
+    group = Group(typed=typed, phrases=[syn.term], kind=syn.kind)
+    if len(syn.term) == 1 and len(syn.term[0]) >= 3:
+        group.prefixes.append(syn.term[0])
+    group.phrases += [(w,) for w in syn.expands_to]
+    meaning = " / ".join(syn.expands_to)
+    named = [n for n in (needs.get(code) for code in syn.needs) if n is not None]
+    if named:
+        group.phrases += [(n.token,) for n in named]
+        meaning = " / ".join(n.label for n in named)  # "bladder" → Bladder & urology, not the words behind it
+    meaning = syn.meaning or meaning
+    group.needs = tuple(n.code for n in named)
+    if not meaning:
+        return group, None
+    return group, Reading(term=syn.text, meaning=meaning, need=group.needs[0] if group.needs else None,
+                          needs=group.needs, kind=syn.kind)
