@@ -24,6 +24,7 @@ from ketdir.search.types import Hit, OpenState, Query, Results
 from ketdir.store.search_index import search_index
 
 NATIONAL_LIMIT = 15  # national lines shown in their own group
+NATIONAL_READ_MORE = 4  # near a place, lines for other nations left too few: read this many times more
 FEW = 3  # fewer results than this: try the spelling fallback, and add those matching part of the words
 
 
@@ -54,8 +55,7 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     retriever = retriever_for(session, _filters(query, cache, at, session.connection()), cache.rings, cache.reads)
     lines = cache.national_lines(session) if query.include_national else {}
     nation = national_lines.nation_of(place)
-    outside = national_lines.left_out(lines, nation)  # lines that do not cover the place's nation
-    national_limit = NATIONAL_LIMIT + len(outside)
+    outside = cache.lines_outside(session, nation) if lines else frozenset()  # lines not covering the nation
 
     expanded: dict[tuple, list] = {}  # groups -> with long prefixes read as words (one lookup per search)
 
@@ -75,13 +75,18 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
             return retriever.ranked(groups, mode, False, limit)
         return retriever.browse(False, limit)
 
-    def find_national(groups: list, mode: str) -> Found:
+    def find_national(groups: list, mode: str, limit: int = NATIONAL_LIMIT) -> Found:
         if not query.include_national:
             return Found()
         groups = expand(groups)
-        if groups:
-            return retriever.ranked(groups, mode, True, national_limit)
-        return retriever.browse(True, national_limit)
+        found = retriever.ranked(groups, mode, True, limit) if groups else retriever.browse(True, limit)
+        if outside and limit == NATIONAL_LIMIT:
+            # Too few left once the lines for other nations are out, and there may be more: read further.
+            kept = sum(1 for c in found.candidates if c.rowid not in outside)
+            more = not found.exact if groups else len(found.candidates) >= limit
+            if kept < NATIONAL_LIMIT and more:
+                return find_national(groups, mode, NATIONAL_LIMIT * NATIONAL_READ_MORE)
+        return found
 
     local, national = find_local(plan.groups, "all", query.limit), find_national(plan.groups, "all")
     if plan.groups and local.total + national.total < FEW:
@@ -116,7 +121,7 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
                                       enough=FEW)
     if results.emergency is not None and query.include_national:
         # The emergency lines (999 first) whatever the words matched.
-        urgent = retriever.ranked([tag_group(needs.get("urgent-care").token)], "all", True, national_limit)
+        urgent = retriever.ranked([tag_group(needs.get("urgent-care").token)], "all", True, NATIONAL_LIMIT)
         seen = {c.rowid for c in national.candidates}
         national = Found(national.candidates + [c for c in urgent.candidates if c.rowid not in seen])
     if outside:
@@ -131,7 +136,7 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     if query.with_counts and search_local:
         results.need_counts, results.need_counts_at_least = retriever.need_counts(
             expand(count_groups), count_mode, place, query.radius_miles)
-    hits = _hits(session, cache, local.candidates[: query.limit] + national.candidates[:national_limit], plan, at,
+    hits = _hits(session, cache, local.candidates[: query.limit] + national.candidates[:NATIONAL_LIMIT], plan, at,
                  coverage)
     results.local = [h for h in hits if not h.is_national]
     wanted = set(query.needs) | {code for r in plan.readings for code in (r.needs or ((r.need,) if r.need else ()))}
@@ -251,9 +256,12 @@ def _with_spelling(session: Session, cache: IndexCache, plan: TextPlan, query: Q
     fillers = relaxed.filler_words()
     for group in plan.groups:
         if group.prefixes == [group.typed] and not group.phrases and group.typed not in fillers:
-            # A caller's words first ("depresed" → depressed), then the words services use ("bladdr" → bladder).
-            fixed = (None if vocabulary.has_prefix(group.typed) else synonyms().correct(group.typed)) \
-                or vocabulary.correct(group.typed)
+            # A caller's words first ("depresed" → depressed), then the words services use ("bladdr" → bladder);
+            # neither for the start of a word the index holds (typing on).
+            fixed = synonyms().correct(group.typed)
+            if fixed and vocabulary.has_prefix(group.typed):
+                fixed = None
+            fixed = fixed or vocabulary.correct(group.typed)
             if fixed:
                 corrections[group.typed] = fixed
     if not corrections:
