@@ -90,11 +90,11 @@ class CoverageScorer:
         self.matchers = [_Matcher(g) for g in self.groups]
         self.masks = [needs.mask(g.needs) for g in self.groups]
 
-    def __call__(self, columns: dict[str, str | None], need_mask: int) -> Coverage:
-        folded = {c: rank.fold(columns.get(c)) for c in rank.COLUMN_WEIGHTS}
+    def __call__(self, text: str, need_mask: int) -> Coverage:
+        """text: the service's searchable columns, folded (rank.fold) and joined by a line break."""
         score, filler, matched, small = 0.0, 0.0, [], []
         for group, w, matches, mask in zip(self.groups, self.weights, self.matchers, self.masks):
-            if (mask and need_mask & mask) or any(matches(t) for t in folded.values()):
+            if (mask and need_mask & mask) or matches(text):
                 if w <= FILLER_WEIGHT:
                     filler += w
                     small.append(group.typed)
@@ -125,4 +125,5 @@ def coverage_of(session: Session, rowids: Sequence[int], scorer: CoverageScorer)
              f"FROM ketdir_search_doc d WHERE {condition}"),
         {"ids": ids},
     ).all()
-    return {row[0]: scorer(dict(zip(columns, row[2:])), row[1] or 0) for row in rows}
+    # Where a word matched does not matter here, only whether it did: one text per service, folded once.
+    return {row[0]: scorer(rank.fold("\n".join(c or "" for c in row[2:])), row[1] or 0) for row in rows}
