@@ -341,10 +341,8 @@ class _Why:
                  cover: relaxed.Coverage | None = None) -> tuple[str, ...]:
         reasons = []
         lowered = f"{name} {org}".lower()
-        if cover is not None:  # not every word matched: say which did
-            reasons.append("matched: " + ", ".join(cover.matched) if cover.matched else "matched none of the words")
         for typed, need_codes, words in self.groups:
-            if cover is not None and typed not in cover.matched:
+            if cover is not None and typed not in cover.matched:  # not every word matched: only those that did
                 continue
             need = next((c for c in codes if c in need_codes), None)
             if need is not None:
