@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -66,6 +66,11 @@ class Emergency:
 class _Element:
     options: tuple[tuple[str, ...], ...]  # word sequences, longest first
 
+    @cached_property
+    def firsts(self) -> frozenset[str]:
+        """The words an option starts with: anywhere else the element cannot start."""
+        return frozenset(option[0] for option in self.options)
+
 
 @dataclass(frozen=True)
 class _Pattern:
@@ -78,7 +83,7 @@ class _Pattern:
 class _Rule:
     situation: Situation
     patterns: tuple[_Pattern, ...]
-    unless: tuple[tuple[str, ...], ...]
+    unless: _Element
     unless_patterns: tuple[_Pattern, ...]
 
 
@@ -90,17 +95,18 @@ class Signs:
             self.max_gap = int(data["max_gap"])
             self.gap = frozenset(data["gap"])
             self.classes = {name: self._options(entries) for name, entries in data["classes"].items()}
-            self.past = self._options(data["past"])
-            self.present = self._options(data["present"])
+            self.past = _Element(self._options(data["past"]))
+            self.present = _Element(self._options(data["present"]))
             self.steps = {kind: tuple(steps) for kind, steps in data["what_to_do"].items()}
-            self.drugs = [(label, self._options(drug["words"]), drug.get("topic"))
+            self.drugs = [(label, _Element(self._options(drug["words"])), drug.get("topic"))
                           for label, drug in data["drugs"].items()]
             self.mixing_topic = data["mixing_topic"]
             self.drugs_first = frozenset(data["drugs_first"])
             self.rules = [self._rule(item) for item in data["situations"]]
             self.fuzzy_targets = tuple(data["fuzzy_targets"])
             known = set(self.gap) | set(data["ordinary"]) | set(self.fuzzy_targets)
-            for options in [*self.classes.values(), self.past, self.present, *(o for _, o, _ in self.drugs)]:
+            for options in [*self.classes.values(), self.past.options, self.present.options,
+                            *(e.options for _, e, _ in self.drugs)]:
                 known.update(w for option in options for w in option)
             for rule in self.rules:
                 for pattern in (*rule.patterns, *rule.unless_patterns):
@@ -147,7 +153,7 @@ class Signs:
     def _rule(self, item: dict) -> _Rule:
         situation = Situation(item["id"], item["label"], item["kind"], item["topic"])
         return _Rule(situation, tuple(self._pattern(p) for p in item["patterns"]),
-                     self._options(item.get("unless", [])),
+                     _Element(self._options(item.get("unless", []))),
                      tuple(self._pattern(p) for p in item.get("unless_patterns", [])))
 
     # ------------------------------------------------------------------ reading a text
@@ -191,14 +197,17 @@ class Signs:
         return word in self.gap or word.isdigit()
 
     def _find(self, tokens: list[str], sequence: tuple[_Element, ...], max_gap: int) -> tuple[int, int] | None:
+        first = sequence[0].firsts
         for start in range(len(tokens)):
+            if tokens[start] not in first:  # most words start nothing: skip them cheaply
+                continue
             end = self._sequence(tokens, start, sequence, max_gap)
             if end is not None:
                 return start, end
         return None
 
-    def _has(self, tokens: list[str], options) -> bool:
-        return any(self._at(tokens, i, _Element(options)) is not None for i in range(len(tokens)))
+    def _has(self, tokens: list[str], element: _Element) -> bool:
+        return any(self._at(tokens, i, element) is not None for i in range(len(tokens)) if tokens[i] in element.firsts)
 
     def recognise(self, text: str) -> Emergency | None:
         tokens = self.tokens(text)
@@ -212,7 +221,7 @@ class Signs:
                 found.append((rule.situation, span))
         if not found:
             return None
-        named = [(label, topic) for label, options, topic in self.drugs if self._has(tokens, options)]
+        named = [(label, topic) for label, element, topic in self.drugs if self._has(tokens, element)]
         taken = tuple(label for label, _ in named)
         kind = found[0][0].kind  # the situations are listed most urgent first
         note = f" (you typed: {', '.join(taken)})" if taken else ""

@@ -88,37 +88,45 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
                 return find_national(groups, mode, NATIONAL_LIMIT * NATIONAL_READ_MORE)
         return found
 
-    local, national = find_local(plan.groups, "all", query.limit), find_national(plan.groups, "all")
+    # Filler words ("daily", "friend", "last night") are not needed to match: they say little about the service.
+    typing = _word_being_typed(query.text)
+    key = relaxed.searched_by(plan.groups, typing)
+    local, national = find_local(key, "all", query.limit), find_national(key, "all")
     if plan.groups and local.total + national.total < FEW:
         corrected = _with_spelling(session, cache, plan, query, found)
         if corrected is not None:
-            c_local, c_national = find_local(corrected.groups, "all", query.limit), find_national(corrected.groups, "all")
+            c_key = relaxed.searched_by(corrected.groups, typing)
+            c_local, c_national = find_local(c_key, "all", query.limit), find_national(c_key, "all")
             # A corrected word is one the index did not know, so as typed it matched nothing: keep the correction
             # even when both find nothing yet (the relaxed tier below then has the right word to go on).
             if c_local.total + c_national.total >= local.total + national.total:
-                local, national, plan = c_local, c_national, corrected
+                local, national, plan, key = c_local, c_national, corrected, c_key
                 results.used_fuzzy = True
-    count_groups, count_mode = plan.groups, "all"
-    coverage: dict[int, relaxed.Coverage] = {}
+    count_groups, count_mode = key, "all"
+    coverage: dict[int, relaxed.Coverage] = {}  # row -> the words it matches, when not every word had to
     if len(plan.groups) > 1:
-        # The relaxed tier: too few match every word, so add those that match part of them, most of it first.
         scorer = relaxed.CoverageScorer(expand(plan.groups), query.text)
-        key = relaxed.searched_by(plan.groups)
-        # Filler words ("daily", "friend") only rank: with one typed, the services matching the rest follow.
-        fillers = len(key) < len(plan.groups)
-        if search_local and (local.total < FEW or (fillers and local.total < query.limit)):
+        left_out = [g.typed for g in plan.groups if g not in key and g.typed != typing]
+        if len(key) < len(plan.groups):
+            for candidate in (*local.candidates, *national.candidates):
+                coverage[candidate.rowid] = scorer.matching(key)
+            results.relaxed = bool(local.candidates)
+            if left_out:  # (a word still being typed is not worth a notice)
+                results.message = (f"{_quoted(left_out)} left out of the search (small words like these say "
+                                   "little about the service); each result says which words it matches.")
+        if len(key) > 1 and search_local and local.total < FEW:
+            # The relaxed tier: too few match every word, so add those that match part of them, most of it first.
             matched_all = local.total
-            local, count_groups, count_mode = _relaxed(
-                session, local, key, scorer, coverage, lambda groups, mode: find_local(groups, mode, query.limit),
-                near=place is not None, enough=query.limit if fillers else FEW)
+            local = _relaxed(session, local, key, scorer, coverage,
+                             lambda groups, mode: find_local(groups, mode, query.limit), near=place is not None)
+            count_mode = "any"
             if len(local.candidates) > matched_all:
                 results.relaxed = True
                 results.message = ("Few services matched every word, so those matching some of them follow "
                                    "(each says which)." if matched_all else
                                    "No service matched every word, so these match some of them (each says which).")
-        if query.include_national and not national.candidates:
-            national, _, _ = _relaxed(session, national, key, scorer, coverage, find_national, near=False,
-                                      enough=FEW)
+        if len(key) > 1 and query.include_national and not national.candidates:
+            national = _relaxed(session, national, key, scorer, coverage, find_national, near=False)
     if results.emergency is not None and query.include_national:
         # The emergency lines (999 first) whatever the words matched.
         urgent = retriever.ranked([tag_group(needs.get("urgent-care").token)], "all", True, NATIONAL_LIMIT)
@@ -147,24 +155,21 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
 
 
 def _relaxed(session, first: Found, key: list, scorer: relaxed.CoverageScorer, coverage: dict, find,
-             near: bool, enough: int) -> tuple[Found, list, str]:
-    """The candidates that match every word (first), then those matching all but the filler words, or if those
-    are few, any of them; ranked by how much of the query they match, then by distance (near a place) or
-    relevance. Fills `coverage` (row -> Coverage). Returns (found, groups, mode) as the counts should ask."""
-    more, mode = [], "any"
-    if len(key) < len(scorer.groups):  # filler words left out
-        without = find(key, "all")
-        more.append(without)
-        if first.total + without.total >= enough:
-            mode = "all"
-    if mode == "any":
-        more.append(find(key, "any"))
-    found, seen = [], set()
-    for candidate in [*first.candidates, *(c for extra in more for c in extra.candidates)]:
-        if candidate.rowid not in seen:
-            seen.add(candidate.rowid)
-            found.append(candidate)
-    coverage.update(relaxed.coverage_of(session, [c.rowid for c in found if c.rowid not in coverage], scorer))
+             near: bool) -> Found:
+    """The candidates that match every word (first), then those matching any of them, ranked by how much of the
+    query they match, then by distance (near a place) or relevance. Fills `coverage` (row -> Coverage)."""
+    extra = find(key, "any")
+    found, seen, unknown = [], set(), []
+    for candidate in (*first.candidates, *extra.candidates):
+        if candidate.rowid in seen:
+            continue
+        seen.add(candidate.rowid)
+        found.append(candidate)
+        if candidate.rowid not in coverage:
+            unknown.append(candidate.rowid)
+    for candidate in first.candidates:  # found by matching all of them: no need to read their text
+        coverage.setdefault(candidate.rowid, scorer.matching(key))
+    coverage.update(relaxed.coverage_of(session, [r for r in unknown if r not in coverage], scorer))
 
     def order(c: Candidate):
         cover = coverage.get(c.rowid) or relaxed.Coverage(0.0, ())
@@ -174,8 +179,19 @@ def _relaxed(session, first: Found, key: list, scorer: relaxed.CoverageScorer, c
         return (-cover.score, -cover.filler, c.rank, c.rowid)
 
     found.sort(key=order)
-    last = more[-1]
-    return Found(found, max(first.total, last.total, len(found)), exact=last.exact, minimum=last.minimum), key, mode
+    return Found(found, max(first.total, extra.total, len(found)), exact=extra.exact, minimum=extra.minimum)
+
+
+def _word_being_typed(text: str) -> str | None:
+    """The last word, while the person may still be typing it (no space or punctuation after it yet)."""
+    typed = words(text, limit=None)
+    return typed[-1] if typed and text[-1:].isalnum() else None
+
+
+def _quoted(terms: list[str]) -> str:
+    """"“daily”", "“daily” and “friend”", "“a”, “b” and “c”"."""
+    quoted = [f"“{t}”" for t in dict.fromkeys(terms)]
+    return quoted[0] + " was" if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1] + " were"
 
 
 def _emergency(query: Query):

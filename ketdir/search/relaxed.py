@@ -46,9 +46,18 @@ def weight(group: Group) -> float:
     return FILLER_WEIGHT if group.typed in filler_words() else CONTENT_WEIGHT
 
 
-def searched_by(groups: Sequence[Group]) -> list[Group]:
-    """The groups to look services up by: all but the filler words (all of them if that is all there is)."""
-    kept = [g for g in groups if weight(g) > FILLER_WEIGHT]
+def searched_by(groups: Sequence[Group], typing: str | None = None) -> list[Group]:
+    """The groups to look services up by: all but the filler words (all of them if that is all there is).
+    typing: the word still being typed; while it could become a filler word ("afte"), it is left out too."""
+    fillers = filler_words()
+
+    def needed(group: Group) -> bool:
+        if weight(group) <= FILLER_WEIGHT:
+            return False
+        return not (group.typed == typing and group.kind == "word" and len(typing) > 1
+                    and any(f.startswith(typing) for f in fillers))
+
+    kept = [g for g in groups if needed(g)]
     return kept or list(groups)
 
 
@@ -89,6 +98,15 @@ class CoverageScorer:
         self.weights = [weight(g) for g in self.groups]
         self.matchers = [_Matcher(g) for g in self.groups]
         self.masks = [needs.mask(g.needs) for g in self.groups]
+
+    def matching(self, groups: Sequence[Group]) -> Coverage:
+        """The coverage of a service known to match these groups (found by matching all of them)."""
+        typed = {g.typed for g in groups}
+        held = [(g.typed, w) for g, w in zip(self.groups, self.weights) if g.typed in typed]
+        words = [t for t, w in held if w > FILLER_WEIGHT]
+        small = [t for t, w in held if w <= FILLER_WEIGHT]
+        return Coverage(sum(w for _, w in held if w > FILLER_WEIGHT), tuple(dict.fromkeys(words or small)),
+                        sum(w for _, w in held if w <= FILLER_WEIGHT))
 
     def __call__(self, text: str, need_mask: int) -> Coverage:
         """text: the service's searchable columns, folded (rank.fold) and joined by a line break."""
