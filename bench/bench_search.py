@@ -40,6 +40,7 @@ from sqlalchemy import event
 
 from bench.common import (
     BENCH_AT,
+    CALLER_QUERIES,
     PLACES,
     QUERIES,
     RADIUS_MILES,
@@ -382,21 +383,26 @@ def print_report(r: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global QUERIES
     parser = argparse.ArgumentParser(description="Per-keystroke search benchmark for a ketdir directory.")
     parser.add_argument("--db", type=Path, required=True, help="a directory made by bench/generate.py")
-    parser.add_argument("--queries", type=int, default=len(QUERIES), help=f"how many of the {len(QUERIES)} queries")
+    parser.add_argument("--queries", type=int, default=None, help=f"how many of the {len(QUERIES)} queries (default all)")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     parser.add_argument("--counts-every-keystroke", action="store_true",
                         help="ask for the need-type counts on every keystroke (the window asks only when typing pauses)")
     parser.add_argument("--no-counts", action="store_true", help="(the default; kept for old command lines)")
     parser.add_argument("--like-limit", type=int, default=None,
                         help="time LIKE on at most this many keystrokes (default: all up to 200k services, else 60)")
+    parser.add_argument("--caller", action="store_true",
+                        help=f"replay the {len(CALLER_QUERIES)} caller phrases (bench/common.py) instead of the usual queries")
     parser.add_argument("--profile", choices=SCENARIOS,
                         help="instead of timing: cProfile one scenario's replay and break down its SQL by statement")
     args = parser.parse_args(argv)
     if not args.db.exists():
         parser.error(f"{args.db} does not exist; make one with bench/generate.py")
-    n_queries = max(1, min(args.queries, len(QUERIES)))
+    if args.caller:  # every function here reads the module's QUERIES
+        QUERIES = CALLER_QUERIES
+    n_queries = max(1, min(args.queries or len(QUERIES), len(QUERIES)))
     with_counts = args.counts_every_keystroke
     if args.profile:
         print(profile_scenario(args.db, n_queries, args.profile, with_counts))

@@ -44,6 +44,23 @@ QUERIES: list[tuple[str, str]] = [
     ("spiked", "sexual-violence"),
 ]
 
+# What a helpline worker types while a caller talks (issue 14): sentences, a filler word or two, emergencies.
+# `bench_search.py --caller` replays these instead: they take the relaxed tier and the emergency reading.
+CALLER_QUERIES: list[tuple[str, str]] = [
+    ("friend wont wake up after g and k", "urgent-care"),
+    ("burning when i wee", "sexual-health"),
+    ("hiv exposure last night", "sexual-health"),
+    ("ket daily blood peeing belly pain", "bladder-urology"),
+    ("cant pee at all", "bladder-urology"),
+    ("drink spiked", "sexual-violence"),
+    ("sore bladder", "bladder-urology"),
+    ("my mate is fitting after mcat", "urgent-care"),
+    ("worried about my son using ket", "peer-support"),
+    ("condom split need pep asap", "sexual-health"),
+    ("feeling suicidal after a comedown", "mental-health"),
+    ("kicked out and sleeping rough", "advice"),
+]
+
 # Real places, typed as people type them: full postcodes, districts, towns and cities across the UK.
 PLACES: list[str] = [
     "SE1 7TP", "Brighton", "M1", "Leeds", "Glasgow", "CF10", "Norwich", "B5 4BU", "Bristol",

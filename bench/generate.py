@@ -670,8 +670,9 @@ PHARMACY_NAMES = ["Well", "Allied", "Rowan", "Parkside", "Station", "Village", "
 
 
 class Generator:
-    def __init__(self, seed: int, districts: list[District], services: int):
+    def __init__(self, seed: int, districts: list[District], services: int, national_share: float = NATIONAL_SHARE):
         self.rng = random.Random(seed)
+        self.national_share = national_share
         self.districts = districts
         cum = 0.0
         self.cum_weights = []
@@ -783,7 +784,7 @@ class Generator:
 
     def service(self, i: int, rows: dict[str, list[dict]]) -> None:
         r = self.rng
-        national = r.random() < NATIONAL_SHARE
+        national = r.random() < self.national_share  # the same draws whatever the share: same seed, same places
         arch = (r.choices(NATIONAL_ARCHETYPES, cum_weights=self.nat_cum) if national
                 else r.choices(ARCHETYPES, cum_weights=self.arch_cum))[0]
         district = None if national else r.choices(self.districts, cum_weights=self.cum_weights)[0]
@@ -968,7 +969,8 @@ def _tune(session, bulk: bool) -> None:
         conn.exec_driver_sql("PRAGMA foreign_keys = OFF")  # parents are written first; checked afterwards
 
 
-def generate(n: int, out: Path, seed: int, *, quiet: bool = False, vacuum: bool = False) -> dict:
+def generate(n: int, out: Path, seed: int, *, quiet: bool = False, vacuum: bool = False,
+             national_share: float = NATIONAL_SHARE) -> dict:
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
     t0 = time.perf_counter()
     final = Path(out)
@@ -977,7 +979,7 @@ def generate(n: int, out: Path, seed: int, *, quiet: bool = False, vacuum: bool 
     for p in (out, Path(str(out) + "-wal"), Path(str(out) + "-shm")):
         p.unlink(missing_ok=True)
     districts = load_districts()
-    gen = Generator(seed, districts, n)
+    gen = Generator(seed, districts, n, national_share)
     directory = open_directory(out, create=True)
     timings = {}
     with directory.session() as session:
@@ -1053,11 +1055,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="SQLite file to write (replaced if it exists)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same directory)")
     parser.add_argument("--vacuum", action="store_true", help="VACUUM at the end (smaller file, slower)")
+    parser.add_argument("--national-share", type=float, default=NATIONAL_SHARE,
+                        help=f"share of national/regional lines with no location (default {NATIONAL_SHARE}; 0: every "
+                             "service has a location and there are no national lines, as in many imported directories)")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     if args.services < 1:
         parser.error("--services must be at least 1")
-    generate(args.services, args.out, args.seed, quiet=args.quiet, vacuum=args.vacuum)
+    if not 0 <= args.national_share <= 1:
+        parser.error("--national-share must be between 0 and 1")
+    generate(args.services, args.out, args.seed, quiet=args.quiet, vacuum=args.vacuum,
+             national_share=args.national_share)
     return 0
 
 

@@ -16,7 +16,8 @@ ALWAYS = {"weekly": [{"days": ["MO", "TU", "WE", "TH", "FR", "SA", "SU"], "opens
 def record(name: str, *, needs=(), postcode: str | None = None, lat=None, lon=None, description="",
            hours=WEEKDAYS_9_5, national=False, demo=False, phone="020 7946 0001", verified=True,
            assured="2026-10-01", min_age=None, max_age=None, free=True, nation="ENG", languages=("en",),
-           application_process="Self-referral: phone or drop in.", org: str | None = None) -> dict:
+           application_process="Self-referral: phone or drop in.", org: str | None = None,
+           nations: list | None = None) -> dict:
     rec = {
         "id": stable_id("test", name),
         "name": name,
@@ -37,7 +38,9 @@ def record(name: str, *, needs=(), postcode: str | None = None, lat=None, lon=No
         "hours": hours,
         "url": "https://example.org/" + name.lower().replace(" ", "-"),
     }
-    if national:
+    if national and nations:  # one service_area row per nation covered (ketdir/store/coverage.py)
+        rec["nations"] = list(nations)
+    elif national:
         rec["service_area"] = "United Kingdom"
     else:
         rec["location"] = {"name": name, "address_1": "1 Example Street", "city": "Testtown",

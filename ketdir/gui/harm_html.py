@@ -97,15 +97,18 @@ class HarmContent:
     fallback_needs: tuple[str, ...]  # need codes to describe when there are no topics
 
 
-def load_harm_content(codes: Iterable[str]) -> HarmContent:
-    """Topics for these need codes from the harm library, or need descriptions until it exists."""
+def load_harm_content(codes: Iterable[str], lead: Iterable[str] = ()) -> HarmContent:
+    """Topics for these need codes from the harm library, or need descriptions until it exists. lead: topic ids
+    to put first (the ones the search words point to: ketdir.search.harm_lead)."""
     codes = tuple(dict.fromkeys(codes))
     try:
         from ketdir.harm.library import URGENT_BANNER, load_library
     except ImportError:
         return HarmContent(FALLBACK_BANNER, [], codes)
     try:
-        topics = list(load_library().for_needs(list(codes))) if codes else []
+        library = load_library()
+        first = [t for t in (library.get(i) for i in lead) if t is not None]
+        topics = first + [t for t in (library.for_needs(list(codes)) if codes else []) if t not in first]
     except Exception:  # a broken topic file must not take the window down
         topics = []
     banner = str(URGENT_BANNER or FALLBACK_BANNER)

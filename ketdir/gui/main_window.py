@@ -30,6 +30,7 @@ from ketdir.gui.settings import user_settings
 from ketdir.gui.chips import Chip, ChipsBar
 from ketdir.gui.clipboard import copy_referral
 from ketdir.gui.detail_pane import DetailPane, HarmPane
+from ketdir.gui.emergency_banner import EmergencyBanner
 from ketdir.gui.empty_state import EmptyState, Fix
 from ketdir.gui.filters import NeedList, PlaceBar, PlaceChoices, FilterState, radius_label
 from ketdir.gui.harm_html import load_harm_content
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
         self.chips = ChipsBar(self.clear_filters, self)
         self.need_list = NeedList(self.needs.all, self)
         self.place_choices = PlaceChoices(self)
+        self.emergency_banner = EmergencyBanner(self)
         self.notice = QLabel(self)
         self.notice.setObjectName("muted")
         self.notice.setWordWrap(True)
@@ -213,6 +215,7 @@ class MainWindow(QMainWindow):
         mid = QVBoxLayout(middle)
         mid.setContentsMargins(0, 0, 0, 0)
         mid.setSpacing(6)
+        mid.addWidget(self.emergency_banner)  # before any list
         mid.addWidget(self.place_choices)
         mid.addWidget(self.notice)
         mid.addWidget(self.results_stack, 1)
@@ -378,6 +381,7 @@ class MainWindow(QMainWindow):
         self._applying = True
         self._last_results = results
         self.last_search_seconds = seconds
+        self.emergency_banner.show_emergency(results.emergency)  # with the list, not after it
         keep = self._selected_id
         self.model.set_results(results)
         row = self.model.row_of(keep)
@@ -407,7 +411,8 @@ class MainWindow(QMainWindow):
         if results.query.with_counts:
             self.need_list.model.set_counts(results.need_counts, results.need_counts_at_least)
         self.place_choices.set_choices(f.near_text.strip(), results.place_choices)
-        notices = [m for m in (None if results.place_choices else results.place_message, results.message) if m]
+        notices = [m for m in (None if results.place_choices else results.place_message, results.message,
+                               *results.coverage_notes) if m]
         self.notice.setText("  ".join(notices))
         self.notice.setVisible(bool(notices) and self.model.hit_count() > 0)
         self.readings_bar.set_readings(results.readings, frozenset(self._ignored))
@@ -490,7 +495,8 @@ class MainWindow(QMainWindow):
             codes += [r.need for r in self._last_results.readings if r.need and r.need not in codes]
         if not codes and self._detail is not None:
             codes = list(self._detail.needs)
-        self.harm_pane.show_content(load_harm_content(codes))
+        lead = self._last_results.harm_topics if self._last_results is not None else ()
+        self.harm_pane.show_content(load_harm_content(codes, lead))
 
     def clear_filters(self) -> None:
         blockers = [self.place_bar.radius_combo, self.place_bar.open_now, self.place_bar.national]

@@ -113,10 +113,13 @@ class ResultsDelegate(QStyledItemDelegate):
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, distance)
         y += fm_name.height()
 
-        # Line 2: organisation.
+        # Line 2: organisation, and the words it matches when not every word matched.
         painter.setFont(body_font)
         painter.setPen(c.muted)
-        org = fm_body.elidedText(index.data(Role.Organisation) or "", Qt.TextElideMode.ElideRight, inner.width())
+        matched = index.data(Role.Matched) or []
+        line = " · ".join(p for p in (index.data(Role.Organisation) or "",
+                                      "matched: " + ", ".join(matched) if matched else "") if p)
+        org = fm_body.elidedText(line, Qt.TextElideMode.ElideRight, inner.width())
         painter.drawText(QRect(inner.left(), y, inner.width(), fm_body.height()),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, org)
         y += fm_body.height() + 4

@@ -35,6 +35,7 @@ class Role(IntEnum):
     HeaderText = Qt.ItemDataRole.UserRole + 11
     Why = Qt.ItemDataRole.UserRole + 12  # list[str]
     SortKey = Qt.ItemDataRole.UserRole + 13  # (group, position)
+    Matched = Qt.ItemDataRole.UserRole + 14  # list[str]: the words it matches, when not every word matched
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,8 @@ class ResultsModel(QAbstractListModel):
             return badges_for(hit)
         if role == Role.Why:
             return list(hit.why)
+        if role == Role.Matched:
+            return list(hit.matched)
         if role == Qt.ItemDataRole.ToolTipRole:
             return "Matched: " + "; ".join(hit.why) if hit.why else None
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -250,4 +253,6 @@ class ResultsModel(QAbstractListModel):
         needs = [self._need_label(c) for c in hit.needs]
         if needs:
             parts.append("Helps with " + ", ".join(needs))
+        if hit.matched:
+            parts.append("Matches " + ", ".join(hit.matched))
         return ". ".join(parts)

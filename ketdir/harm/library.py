@@ -633,6 +633,10 @@ class Library:
     def search(self, text: str) -> list[Topic]:
         """Topics matching the words of text (slang understood), best first: topics matching more of
         the words come first; then title matches beat keywords, summary, then body. Never raises."""
+        return [topic for topic, _ in self.search_matches(text)]
+
+    def search_matches(self, text: str) -> list[tuple[Topic, int]]:
+        """As search, with how many of the words each topic matched."""
         if not isinstance(text, str):
             return []
         tokens = _query_tokens(text)
@@ -663,7 +667,7 @@ class Library:
                         break
             if matched:
                 ranked.append(((-matched, -score, index), topic))
-        return [t for _, t in sorted(ranked, key=lambda pair: pair[0])]
+        return [(t, -key[0]) for key, t in sorted(ranked, key=lambda pair: pair[0])]
 
 
 def load_library(directory: Path | None = None, need_codes: Iterable[str] | None = None) -> Library:

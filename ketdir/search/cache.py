@@ -53,6 +53,8 @@ class IndexCache:
     # search again with the counts, which repeats the last keystroke's reads. Valid for this generation only.
     reads: RecentReads = field(default_factory=RecentReads)
     words_beginning: dict = field(default_factory=dict)  # typed prefix -> the index words it begins (fts)
+    _lines: dict | None = None  # national lines' coverage by search row (ketdir.search.national)
+    _outside: dict = field(default_factory=dict)  # nation -> rows of the lines that do not cover it
 
     def hours(self, pattern_id: int | None) -> hours_mod.Hours | None:
         return self.patterns.get(pattern_id) if pattern_id is not None else None
@@ -83,6 +85,25 @@ class IndexCache:
                 state = OpenState(is_open=st.is_open, text=st.text, known=st.known)
             cached[1][pattern_id] = state
         return state
+
+    def national_lines(self, session: Session) -> dict:
+        with self._lock:
+            if self._lines is None:
+                from ketdir.search.national import read_lines
+
+                self._lines = read_lines(session)
+            return self._lines
+
+    def lines_outside(self, session: Session, nation: str | None) -> frozenset[int]:
+        if nation is None:
+            return frozenset()
+        lines = self.national_lines(session)
+        with self._lock:
+            if nation not in self._outside:
+                from ketdir.search.national import left_out
+
+                self._outside[nation] = frozenset(left_out(lines, nation))
+            return self._outside[nation]
 
     def vocabulary(self, session: Session) -> Vocabulary | ServerVocabulary:
         with self._lock:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -10,15 +11,21 @@ from ketdir import hours as hours_mod
 from ketdir.freshness import is_stale
 from ketdir.geo import Gazetteer, Place, default_gazetteer
 from ketdir.needs import need_types
+from ketdir.search import national as national_lines
+from ketdir.search import relaxed
 from ketdir.search.cache import IndexCache, index_cache
-from ketdir.search.retrieve import Candidate, Filters, Found, retriever_for
-from ketdir.search.synonyms import synonyms
+from ketdir.search.emergency import recognise
+from ketdir.search.harm_lead import lead_topics
+from ketdir.search.retrieve import Candidate, Filters, Found, retriever_for, tag_group
+from ketdir.search.synonyms import Synonym, synonyms
+from ketdir.search.tokens import words
 from ketdir.search.text_query import TextPlan, plan_text
 from ketdir.search.types import Hit, OpenState, Query, Results
 from ketdir.store.search_index import search_index
 
 NATIONAL_LIMIT = 15  # national lines shown in their own group
-FEW = 3  # fewer results than this: try the spelling fallback
+NATIONAL_READ_MORE = 4  # near a place, lines for other nations left too few: read this many times more
+FEW = 3  # fewer results than this: try the spelling fallback, and add those matching part of the words
 
 
 def now_london() -> dt.datetime:
@@ -40,64 +47,184 @@ def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None
     results.place = place
     cache = index_cache(session)
     needs = need_types()
-    plan = plan_text(query.text, synonyms(), needs, query.ignore_readings)
+    results.emergency = _emergency(query)
+    found = _emergency_readings(results.emergency, query.text)
+    plan = plan_text(query.text, synonyms(), needs, query.ignore_readings, found=found)
     if query.text.strip() and plan.empty:
         results.message = "Your search has no letters or numbers in it, so every service is shown."
     retriever = retriever_for(session, _filters(query, cache, at, session.connection()), cache.rings, cache.reads)
+    lines = cache.national_lines(session) if query.include_national else {}
+    nation = national_lines.nation_of(place)
+    outside = cache.lines_outside(session, nation) if lines else frozenset()  # lines not covering the nation
 
-    expanded: dict[int, list] = {}  # plan groups -> with long prefixes read as words (one lookup per search)
+    expanded: dict[tuple, list] = {}  # groups -> with long prefixes read as words (one lookup per search)
 
     def expand(groups: list) -> list:
-        if id(groups) not in expanded:
-            expanded[id(groups)] = retriever.index.expand_prefixes(session.connection(), groups, cache.words_beginning)
-        return expanded[id(groups)]
+        key = tuple(id(g) for g in groups)
+        if key not in expanded:
+            expanded[key] = retriever.index.expand_prefixes(session.connection(), groups, cache.words_beginning)
+        return expanded[key]
 
-    def run(groups: list, mode: str) -> tuple[Found, Found]:
+    def find_local(groups: list, mode: str, limit: int) -> Found:
+        if not search_local:
+            return Found()
         groups = expand(groups)
-        local = Found()
-        if search_local:
-            if place is not None:
-                local = retriever.near(groups, mode, place, query.radius_miles, query.limit)
-            elif groups:
-                local = retriever.ranked(groups, mode, False, query.limit)
-            else:
-                local = retriever.browse(False, query.limit)
-        national = Found()
-        if query.include_national:
-            if groups:
-                national = retriever.ranked(groups, mode, True, NATIONAL_LIMIT)
-                if not national.candidates and mode == "all" and len(groups) > 1:
-                    # A national line that covers part of the need ("ket" in "ket bladder") is still worth showing.
-                    national = retriever.ranked(groups, "any", True, NATIONAL_LIMIT)
-            else:
-                national = retriever.browse(True, NATIONAL_LIMIT)
-        return local, national
+        if place is not None:
+            return retriever.near(groups, mode, place, query.radius_miles, limit)
+        if groups:
+            return retriever.ranked(groups, mode, False, limit)
+        return retriever.browse(False, limit)
 
-    local, national = run(plan.groups, "all")
-    mode = "all"
+    def find_national(groups: list, mode: str, limit: int = NATIONAL_LIMIT) -> Found:
+        if not query.include_national:
+            return Found()
+        groups = expand(groups)
+        found = retriever.ranked(groups, mode, True, limit) if groups else retriever.browse(True, limit)
+        if outside and limit == NATIONAL_LIMIT:
+            # Too few left once the lines for other nations are out, and there may be more: read further.
+            kept = sum(1 for c in found.candidates if c.rowid not in outside)
+            more = not found.exact if groups else len(found.candidates) >= limit
+            if kept < NATIONAL_LIMIT and more:
+                return find_national(groups, mode, NATIONAL_LIMIT * NATIONAL_READ_MORE)
+        return found
+
+    # Filler words ("daily", "friend", "last night") are not needed to match: they say little about the service.
+    typing = _word_being_typed(query.text)
+    key = relaxed.searched_by(plan.groups, typing)
+    local, national = find_local(key, "all", query.limit), find_national(key, "all")
     if plan.groups and local.total + national.total < FEW:
-        corrected = _with_spelling(session, cache, plan, query)
+        corrected = _with_spelling(session, cache, plan, query, found)
         if corrected is not None:
-            c_local, c_national = run(corrected.groups, "all")
-            if c_local.total + c_national.total > local.total + national.total:
-                local, national, plan = c_local, c_national, corrected
+            c_key = relaxed.searched_by(corrected.groups, typing)
+            c_local, c_national = find_local(c_key, "all", query.limit), find_national(c_key, "all")
+            # A corrected word is one the index did not know, so as typed it matched nothing: keep the correction
+            # even when both find nothing yet (the relaxed tier below then has the right word to go on).
+            if c_local.total + c_national.total >= local.total + national.total:
+                local, national, plan, key = c_local, c_national, corrected, c_key
                 results.used_fuzzy = True
-        if local.total + national.total == 0 and len(plan.groups) > 1:
-            local, national = run(plan.groups, "any")
-            mode = "any"
-            if local.total + national.total:
-                results.message = "No service matched every word, so these match some of them."
+    count_groups, count_mode = key, "all"
+    coverage: dict[int, relaxed.Coverage] = {}  # row -> the words it matches, when not every word had to
+    if len(plan.groups) > 1:
+        scorer = relaxed.CoverageScorer(expand(plan.groups), query.text)
+        left_out = [g.typed for g in plan.groups if g not in key and g.typed != typing]
+        if len(key) < len(plan.groups):
+            for candidate in (*local.candidates, *national.candidates):
+                coverage[candidate.rowid] = scorer.matching(key)
+            results.relaxed = bool(local.candidates)
+            if left_out:  # (a word still being typed is not worth a notice)
+                results.message = (f"{_quoted(left_out)} left out of the search (small words like these say "
+                                   "little about the service); each result says which words it matches.")
+        if len(key) > 1 and search_local and local.total < FEW:
+            # The relaxed tier: too few match every word, so add those that match part of them, most of it first.
+            matched_all = local.total
+            local = _relaxed(session, local, key, scorer, coverage,
+                             lambda groups, mode: find_local(groups, mode, query.limit), near=place is not None)
+            count_mode = "any"
+            if len(local.candidates) > matched_all:
+                results.relaxed = True
+                results.message = ("Few services matched every word, so those matching some of them follow "
+                                   "(each says which)." if matched_all else
+                                   "No service matched every word, so these match some of them (each says which).")
+        if len(key) > 1 and query.include_national and not national.candidates:
+            national = _relaxed(session, national, key, scorer, coverage, find_national, near=False)
+    if results.emergency is not None and query.include_national:
+        # The emergency lines (999 first) whatever the words matched.
+        urgent = retriever.ranked([tag_group(needs.get("urgent-care").token)], "all", True, NATIONAL_LIMIT)
+        seen = {c.rowid for c in national.candidates}
+        national = Found(national.candidates + [c for c in urgent.candidates if c.rowid not in seen])
+    if outside:
+        left = [c for c in national.candidates if c.rowid in outside]
+        if left:
+            results.coverage_notes = national_lines.notes_for((lines[c.rowid] for c in left), nation)
+            national = Found([c for c in national.candidates if c.rowid not in outside])
     results.readings = plan.readings
     results.total_local = local.total
     results.total_is_estimate = not local.exact
     results.total_is_minimum = local.minimum
     if query.with_counts and search_local:
         results.need_counts, results.need_counts_at_least = retriever.need_counts(
-            expand(plan.groups), mode, place, query.radius_miles)
-    hits = _hits(session, cache, local.candidates[: query.limit] + national.candidates[:NATIONAL_LIMIT], plan, at)
+            expand(count_groups), count_mode, place, query.radius_miles)
+    hits = _hits(session, cache, local.candidates[: query.limit] + national.candidates[:NATIONAL_LIMIT], plan, at,
+                 coverage)
     results.local = [h for h in hits if not h.is_national]
-    results.national = [h for h in hits if h.is_national]
+    wanted = set(query.needs) | {code for r in plan.readings for code in (r.needs or ((r.need,) if r.need else ()))}
+    results.national = national_lines.order([h for h in hits if h.is_national], wanted,
+                                            results.emergency is not None)[:NATIONAL_LIMIT]
+    results.harm_topics = lead_topics(query.text, results.emergency)
     return results
+
+
+def _relaxed(session, first: Found, key: list, scorer: relaxed.CoverageScorer, coverage: dict, find,
+             near: bool) -> Found:
+    """The candidates that match every word (first), then those matching any of them, ranked by how much of the
+    query they match, then by distance (near a place) or relevance. Fills `coverage` (row -> Coverage)."""
+    extra = find(key, "any")
+    found, seen, unknown = [], set(), []
+    for candidate in (*first.candidates, *extra.candidates):
+        if candidate.rowid in seen:
+            continue
+        seen.add(candidate.rowid)
+        found.append(candidate)
+        if candidate.rowid not in coverage:
+            unknown.append(candidate.rowid)
+    for candidate in first.candidates:  # found by matching all of them: no need to read their text
+        coverage.setdefault(candidate.rowid, scorer.matching(key))
+    coverage.update(relaxed.coverage_of(session, [r for r in unknown if r not in coverage], scorer))
+
+    def order(c: Candidate):
+        cover = coverage.get(c.rowid) or relaxed.Coverage(0.0, ())
+        # Filler words break ties, but never beat distance: "after" in a description is no reason to go further.
+        if near and c.distance is not None:
+            return (-cover.score, c.distance, -cover.filler, c.rowid)
+        return (-cover.score, -cover.filler, c.rank, c.rowid)
+
+    found.sort(key=order)
+    return Found(found, max(first.total, extra.total, len(found)), exact=extra.exact, minimum=extra.minimum)
+
+
+def _word_being_typed(text: str) -> str | None:
+    """The last word, while the person may still be typing it (no space or punctuation after it yet)."""
+    typed = words(text, limit=None)
+    return typed[-1] if typed and text[-1:].isalnum() else None
+
+
+def _quoted(terms: list[str]) -> str:
+    """"“daily”", "“daily” and “friend”", "“a”, “b” and “c”"."""
+    quoted = [f"“{t}”" for t in dict.fromkeys(terms)]
+    return quoted[0] + " was" if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1] + " were"
+
+
+def _emergency(query: Query):
+    """The emergency the words describe, unless the person undid that reading."""
+    emergency = recognise(query.text) if query.text.strip() else None
+    if emergency is None:
+        return None
+    tokens = words(query.text, limit=None)
+    spans = [" ".join(tokens[s:e]) for s, e in emergency.spans]
+    if spans and all(span in query.ignore_readings for span in spans):
+        return None
+    return emergency
+
+
+def _emergency_readings(emergency, text: str) -> dict[int, Synonym]:
+    """The words that showed an emergency as one reading each ("wont wake" → Emergency: can't be woken), pointing
+    to urgent care; by the position of their first word (ketdir.search.text_query.plan_text)."""
+    if emergency is None:
+        return {}
+    tokens = words(text, limit=None)
+    vocabulary = synonyms()
+    found = {}
+    for situation, (start, end) in zip(emergency.situations, emergency.spans):
+        # The need types of the words inside ("chest pains": physical health too) follow urgent care.
+        inside = [vocabulary.match_at(tokens, i) for i in range(start, end)]
+        needs = ("urgent-care", *(code for i, syn in zip(range(start, end), inside)
+                                  if syn is not None and i + len(syn.term) <= end for code in syn.needs))
+        if start not in found:
+            # Services are found through the need type alone: the word "emergency" in a description ("in an
+            # emergency call 999") says nothing about what a service does.
+            found[start] = Synonym(term=tuple(tokens[start:end]), expands_to=(), needs=tuple(dict.fromkeys(needs)),
+                                   kind="emergency", meaning=f"Emergency: {situation.label}")
+    return found
 
 
 def _resolve_place(query: Query, results: Results, gazetteer: Gazetteer | None) -> tuple[Place | None, bool]:
@@ -138,20 +265,28 @@ def _filters(query: Query, cache: IndexCache, at: dt.datetime, conn) -> Filters:
                    with_total=query.with_total)
 
 
-def _with_spelling(session: Session, cache: IndexCache, plan: TextPlan, query: Query) -> TextPlan | None:
+def _with_spelling(session: Session, cache: IndexCache, plan: TextPlan, query: Query,
+                   found: dict[int, Synonym]) -> TextPlan | None:
     vocabulary = cache.vocabulary(session)
     corrections = {}
+    fillers = relaxed.filler_words()
     for group in plan.groups:
-        if group.prefixes == [group.typed] and not group.phrases:
-            fixed = vocabulary.correct(group.typed)
+        if group.prefixes == [group.typed] and not group.phrases and group.typed not in fillers:
+            # A caller's words first ("depresed" → depressed), then the words services use ("bladdr" → bladder);
+            # neither for the start of a word the index holds (typing on).
+            fixed = synonyms().correct(group.typed)
+            if fixed and vocabulary.has_prefix(group.typed):
+                fixed = None
+            fixed = fixed or vocabulary.correct(group.typed)
             if fixed:
                 corrections[group.typed] = fixed
     if not corrections:
         return None
-    return plan_text(query.text, synonyms(), need_types(), query.ignore_readings, corrections)
+    return plan_text(query.text, synonyms(), need_types(), query.ignore_readings, corrections, found)
 
 
-def _hits(session, cache: IndexCache, candidates: list[Candidate], plan: TextPlan, at) -> list[Hit]:
+def _hits(session, cache: IndexCache, candidates: list[Candidate], plan: TextPlan, at,
+          coverage: dict[int, relaxed.Coverage]) -> list[Hit]:
     if not candidates:
         return []
     by_rowid = {c.rowid: c for c in candidates}
@@ -188,8 +323,9 @@ def _hits(session, cache: IndexCache, candidates: list[Candidate], plan: TextPla
             is_stale=is_stale(assured_date, at.date()),
             has_unverified_phone=bool(unverified),
             phone=phone,
-            why=why(name, org, codes, cand, open_state),
+            why=why(name, org, codes, cand, open_state, coverage.get(rowid)),
             score=-cand.rank,
+            matched=coverage[rowid].matched if rowid in coverage else (),
         )
     return [found[c.rowid] for c in candidates if c.rowid in found]
 
@@ -217,14 +353,17 @@ class _Why:
             self.groups.append((group.typed, need_codes, words))
         self.label = needs.label
 
-    def __call__(self, name: str, org: str, codes: tuple[str, ...], cand: Candidate, open_state) -> tuple[str, ...]:
+    def __call__(self, name: str, org: str, codes: tuple[str, ...], cand: Candidate, open_state,
+                 cover: relaxed.Coverage | None = None) -> tuple[str, ...]:
         reasons = []
         lowered = f"{name} {org}".lower()
         for typed, need_codes, words in self.groups:
+            if cover is not None and typed not in cover.matched:  # not every word matched: only those that did
+                continue
             need = next((c for c in codes if c in need_codes), None)
             if need is not None:
                 reasons.append(f"{self.label(need)} service")
-            elif any(w in lowered for w in words):
+            elif any(re.search(rf"\b{re.escape(w)}", lowered) for w in words):
                 reasons.append(f"name matches “{typed}”")
             else:
                 reasons.append(f"description mentions “{typed}”")

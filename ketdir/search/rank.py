@@ -35,7 +35,7 @@ def fold(text: str | None) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
-class _GroupPattern:
+class GroupPattern:
     """One group as two regular expressions over folded text: any alternative at the start of a word, and
     the alternatives as whole words or phrases."""
 
@@ -63,7 +63,7 @@ class Scorer:
     """Scores services against the groups of one search (the patterns are built once)."""
 
     def __init__(self, groups: Sequence[Group]) -> None:
-        self.patterns = [_GroupPattern(g) for g in groups]
+        self.patterns = [GroupPattern(g) for g in groups]
 
     def __call__(self, columns: dict[str, str | None]) -> float:
         """Higher is more relevant. `columns` holds the service's text by index column name."""

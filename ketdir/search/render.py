@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from ketdir.geo import format_distance
 from ketdir.needs import need_types
+from ketdir.search.emergency import Emergency
 from ketdir.search.types import Hit, Results
 from ketdir.store.checked import STALE, UNCHECKED, status_of
 
@@ -34,6 +35,39 @@ def badges(hit: Hit) -> list[str]:
     return out
 
 
+def emergency_lines(emergency: Emergency) -> list[str]:
+    """The emergency block that heads the text: the call, then what to do, numbered."""
+    lines = [f"!! EMERGENCY — call {emergency.call} now: {'; '.join(emergency.labels)}"]
+    lines += [f"   {i}. {step}" for i, step in enumerate(emergency.what_to_do, 1)]
+    return lines
+
+
+def emergency_dict(emergency: Emergency | None) -> dict | None:
+    if emergency is None:
+        return None
+    return {
+        "call": emergency.call,
+        "headline": emergency.headline,
+        "situations": [{"id": s.id, "label": s.label} for s in emergency.situations],
+        "what_to_do": list(emergency.what_to_do),
+        "taken": list(emergency.taken),
+    }
+
+
+def urgent_footer(results: Results) -> str:
+    """The last line: 999, and the urgent-advice line for the place's nation (all of them without a place)."""
+    nation = results.place.nation if results.place is not None else None
+    advice = {
+        "ENG": "For urgent medical advice call NHS 111.",
+        "WLS": "For urgent medical advice call NHS 111 Wales.",
+        "SCT": "For urgent medical advice call NHS 24 on 111.",
+        "NIR": "For urgent medical advice call your GP, or GP out of hours when the surgery is closed"
+               " (there is no NHS 111 in Northern Ireland).",
+    }.get(nation or "", "For urgent medical advice call NHS 111 (NHS 24 on 111 in Scotland; in Northern Ireland,"
+                        " your GP or GP out of hours).")
+    return f"In an emergency call 999. {advice}"
+
+
 def _hit_lines(number: str, hit: Hit) -> list[str]:
     needs = need_types()
     head = f"{number} {hit.name}"
@@ -51,6 +85,8 @@ def _hit_lines(number: str, hit: Hit) -> list[str]:
     detail.append(", ".join(needs.label(c) for c in hit.needs))
     lines.append("     " + " · ".join(d for d in detail if d))
     lines.append("     " + "; ".join(badges(hit)))
+    if hit.matched:
+        lines.append("     matched: " + ", ".join(hit.matched))
     return lines
 
 
@@ -63,6 +99,9 @@ def results_as_text(results: Results) -> str:
         return "\n".join(out)
     if results.place_message:
         return results.place_message
+    if results.emergency is not None:  # before anything else: what to do now
+        out += emergency_lines(results.emergency)
+        out.append("")
     if results.readings:
         out.append(results.understood_as)
     if results.message:
@@ -74,6 +113,7 @@ def results_as_text(results: Results) -> str:
     if q.open_now:
         when = f"at {q.at:%a %d %b %H:%M}" if q.at else "now"
         out.append(f"Open {when} only")
+    out += results.coverage_notes
     shown = len(results.local)
     out.append(f"{results.amount()} service{'s' if results.total_local != 1 else ''} found"
                + (f" (showing {shown})" if shown < results.total_local else ""))
@@ -90,8 +130,7 @@ def results_as_text(results: Results) -> str:
         if not results.national:
             out.append("  None match this search.")
     out.append("")
-    out.append("In an emergency call 999. For urgent medical advice call NHS 111 (NHS 24 on 111 in Scotland;"
-               " in Northern Ireland, your GP or GP out of hours).")
+    out.append(urgent_footer(results))
     return "\n".join(out)
 
 
@@ -110,6 +149,7 @@ def _hit_dict(hit: Hit) -> dict:
 def results_as_dict(results: Results) -> dict:
     place = results.place
     return {
+        "emergency": emergency_dict(results.emergency),
         "understood_as": [asdict(r) for r in results.readings],
         "place": asdict(place) if place else None,
         "place_choices": [asdict(p) for p in results.place_choices],
@@ -118,6 +158,9 @@ def results_as_dict(results: Results) -> dict:
         "total_local": results.total_local,
         "total_is_minimum": results.total_is_minimum,
         "used_spelling_fallback": results.used_fuzzy,
+        "matched_some_words": results.relaxed,
+        "harm_topics": list(results.harm_topics),
+        "coverage_notes": list(results.coverage_notes),
         "local": [_hit_dict(h) for h in results.local],
         "national": [_hit_dict(h) for h in results.national],
     }

@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ketdir.geo import Place
+from ketdir.search.emergency import Emergency
 
 
 COUNT_CAP = 2000  # counts stop here: "2,000+" says all a person needs, and bounds the time
@@ -50,8 +51,9 @@ class Reading:
 
     term: str  # as typed (lower case), e.g. "ket" or "special k"
     meaning: str  # what it was read as, for people: "ketamine", "Bladder & urology"
-    need: str | None = None  # need-type code when the term names one
-    kind: str = "synonym"  # "synonym" or "spelling" (fuzzy correction)
+    need: str | None = None  # need-type code when the term names one (the first of needs)
+    kind: str = "synonym"  # "synonym", "spelling" (fuzzy correction) or "emergency" (ketdir.search.emergency)
+    needs: tuple[str, ...] = ()  # every need type the term points to ("burning when i wee": bladder, sexual health)
 
     def describe(self) -> str:
         return f"“{self.term}” → {self.meaning}"
@@ -80,6 +82,7 @@ class Hit:
     phone: str | None = None  # the first phone number (verified ones first)
     why: tuple[str, ...] = ()  # why it matched: "name matches “bladder”", "Bladder & urology", "2.1 miles"
     score: float = 0.0
+    matched: tuple[str, ...] = ()  # when not every word matched (the relaxed tier): the words this one matches
 
 
 @dataclass
@@ -98,6 +101,10 @@ class Results:
     need_counts: dict[str, int] = field(default_factory=dict)  # need code -> matching services
     need_counts_at_least: frozenset[str] = frozenset()  # need codes whose count is a lower bound ("1,300+")
     used_fuzzy: bool = False
+    relaxed: bool = False  # too few matched every word: these match part of them (Hit.matched says which)
+    emergency: Emergency | None = None  # the words describe an emergency: what to do now (ketdir.search.emergency)
+    harm_topics: tuple[str, ...] = ()  # harm topics the words point to, to show first (ketdir.search.harm_lead)
+    coverage_notes: list[str] = field(default_factory=list)  # lines left out for the place's nation, and why
 
     def amount(self, total: int | None = None) -> str:
         """How many, as people read it: "16", "About 1,230", "2,000+" (at least that many)."""

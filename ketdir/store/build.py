@@ -18,7 +18,9 @@ from ketdir.store.engine import open_directory, set_meta
 from ketdir.store.index import refresh_all
 from ketdir.store.records import RecordError, add_record, ensure_need_taxonomy
 
-SOURCE_FILES = ("need_types.csv", "synonyms.csv")
+# The files resources.db is built from. Search's vocabulary (synonyms.csv, lay_terms.csv, filler_words.csv,
+# emergency.json, coverage_instead.csv) is read at search time, never stored: editing it needs no rebuild.
+SOURCE_FILES = ("need_types.csv",)
 DIRECTORY = "directory"
 
 
