@@ -255,6 +255,21 @@ class Table:
 
 
 @dataclass
+class UnmappedTerm:
+    """A foreign taxonomy term that maps to no need type: kept, but search by need will not find it."""
+
+    taxonomy: str
+    code: str
+    name: str
+    services: int  # how many services in the import carry it
+
+    @property
+    def key(self) -> str:
+        """What a terms file (taxonomy,code_or_term,need) matches it by: its code if it has one, else its name."""
+        return self.code or self.name
+
+
+@dataclass
 class Dataset:
     """HSDS tables read from one source, plus what is known about the source."""
 
@@ -271,6 +286,7 @@ class Dataset:
     unchanged_ids: frozenset[str] = frozenset()
     validated: bool = False
     declares_ketdir: bool = False  # the input carries ketdir's own fields (a ketdir export)
+    unmapped_terms: list[UnmappedTerm] = field(default_factory=list)  # filled by validate
 
     def table(self, name: str) -> Table:
         if name not in self.tables:

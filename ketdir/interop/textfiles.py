@@ -1,7 +1,7 @@
 """Bytes to text to CSV rows, with messages people can act on.
 
-HSDS files must be UTF-8: anything else is an error that names the file and the byte. Spreadsheets
-saved by hand are often Windows-1252 or Latin-1: `detect_encoding` reads those and says so.
+HSDS files should be UTF-8, but exports and spreadsheets saved by hand are often Windows-1252 or Latin-1:
+`detect_encoding` reads those and says so. `decode_utf8` is for JSON, which must be UTF-8.
 """
 from __future__ import annotations
 
@@ -93,8 +93,8 @@ def detect_encoding(data: bytes, file: str, forced: str | None = None) -> Decode
     text = data.decode(encoding)
     note = Problem(
         WARNING, file, None, None,
-        f"the file is not UTF-8, so it was read as {label}. Check that characters such as £, é and ’ look right "
-        "in the preview; if not, choose the encoding yourself.",
+        f"the file is not UTF-8, so it was read as {label}. Check that characters such as £, é and ’ look right; "
+        "if not, say which encoding it is (ketdir import --encoding, or Encoding in the window's column mapping).",
         code="encoding-guess",
     )
     return Decoded(text, encoding, note)
