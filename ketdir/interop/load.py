@@ -47,9 +47,10 @@ def _json_is_legacy(path: Path) -> bool:
 
 
 def read_any(path: Path | str, fmt: str = "auto", *, mapping: ColumnMapping | None = None,
-             source: str | None = None, encoding: str | None = None) -> Dataset:
+             source: str | None = None, encoding: str | None = None, rows: str = "stop") -> Dataset:
     """Read a path into a Dataset (problems found while reading are in dataset.problems). `encoding` overrides
-    detection for CSV files (a datapackage's or a spreadsheet's)."""
+    detection for CSV files (a datapackage's or a spreadsheet's); `rows` is what a spreadsheet's failing rows do
+    (read_spreadsheet.ROW_CHOICES)."""
     path = Path(path)
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -80,4 +81,4 @@ def read_any(path: Path | str, fmt: str = "auto", *, mapping: ColumnMapping | No
 
     if encoding:
         mapping = dataclasses.replace(mapping or ColumnMapping(), encoding=encoding)
-    return read_spreadsheet(path, mapping, source=source)
+    return read_spreadsheet(path, mapping, source=source, rows=rows)

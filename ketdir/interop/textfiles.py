@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from ketdir.interop.dataset import ERROR, WARNING, Problem
 
 BOM = b"\xef\xbb\xbf"
-DELIMITERS = ",;\t|"
+DELIMITERS = ",;\t|"  # the usual ones, preferred when another character splits the lines as well
+SNIFF_LINES = 50
 # Bytes that are undefined in Windows-1252: a file containing them is Latin-1 (ISO 8859-1) at best.
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 
@@ -101,14 +102,29 @@ def detect_encoding(data: bytes, file: str, forced: str | None = None) -> Decode
 
 
 def sniff_delimiter(text: str) -> str:
-    sample = text[:65536]
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        first = sample.splitlines()[0] if sample else ""
-        counts = {d: first.count(d) for d in DELIMITERS}
-        best = max(counts, key=counts.get)
-        return best if counts[best] else ","
+    """The single character that splits the header and the first rows into the same number of cells (more than
+    one): any character, so exports using ¬ or ^ are read too. Common delimiters win a tie."""
+    lines = [line for line in text[:65536].splitlines()[:SNIFF_LINES] if line.strip()]
+    if not lines:
+        return ","
+    if len(lines) > 1 and not text[:65536].endswith(("\n", "\r")):
+        lines = lines[:-1]  # the sample may end half way through a line
+    header = lines[0]
+    candidates = {c for c in header if not (c.isalnum() or c in " \"'")}
+    best, best_score = ",", (0.0, 0, 0)
+    for c in candidates:
+        try:
+            widths = [len(cells) for cells in csv.reader(lines, delimiter=c)]
+        except csv.Error:
+            continue
+        if widths[0] < 2:
+            continue
+        agree = sum(1 for w in widths if w == widths[0]) / len(widths)
+        preference = len(DELIMITERS) - DELIMITERS.index(c) if c in DELIMITERS else 0
+        score = (agree, preference, widths[0])
+        if score > best_score:
+            best, best_score = c, score
+    return best
 
 
 def read_csv_text(text: str, file: str, delimiter: str = ",") -> tuple[list[str], list[tuple[int, list[str]]]]:

@@ -516,7 +516,8 @@ class _Checker:
                 if row.get("id") is not None and row["id"] not in has_need:
                     self.add(WARNING, service_table, i, None,
                              "this service has no ketdir need type, so it is only found by searching its text. "
-                             "Map its taxonomy terms in data/taxonomy_map.csv, or add a need type after import.",
+                             "Give it one: its taxonomy terms' need types (--terms), a need column or a need for "
+                             "every row in a spreadsheet's mapping, or edit it after import.",
                              "no-need")
 
     def _db_terms(self, ids: set[str]) -> dict[str, dict]:
