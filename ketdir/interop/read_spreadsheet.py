@@ -39,7 +39,8 @@ class Target:
 
 
 TARGETS: tuple[Target, ...] = (
-    Target("id", "Service id (reference)", ("id", "serviceid", "ref", "reference", "recordid", "uid")),
+    Target("id", "Service id (reference)", ("id", "serviceid", "ref", "reference", "recordid", "uid",
+                                            "organisationid", "organizationid", "siteid", "clinicid")),
     Target("name", "Service name", ("servicename", "name", "service", "title", "nameofservice"), required=True),
     Target("alternate_name", "Other name", ("alternatename", "othername", "aka", "alsoknownas", "shortname")),
     Target("description", "Description", ("description", "about", "details", "summary", "whattheydo", "info")),
@@ -68,7 +69,8 @@ TARGETS: tuple[Target, ...] = (
     Target("languages", "Languages", ("languages", "language", "langs")),
     Target("service_area", "Area covered (national lines)", ("servicearea", "areacovered", "coverage")),
     Target("assured_date", "Last checked", ("lastchecked", "assureddate", "verified", "checked", "checkedon",
-                                            "lastverified", "reviewed", "lastreviewed")),
+                                            "lastverified", "reviewed", "lastreviewed", "lastupdated",
+                                            "lastupdateddate", "dateupdated", "updated")),
     Target("source_url", "Checked at (source page)", ("sourceurl", "source", "checkedat")),
     Target("alert", "Alert", ("alert", "notice", "warning")),
 )
@@ -152,6 +154,9 @@ def suggest_mapping(headers: list[str]) -> ColumnMapping:
                     columns[target.key] = match
                     used.add(match)
                     break
+    if "name" not in columns and "organization" in columns:
+        # One row per clinic or organisation (as in NHS lists): its name is the service's name.
+        columns["name"] = columns.pop("organization")
     return ColumnMapping(columns=columns)
 
 
@@ -295,10 +300,11 @@ def _need_codes(value: str) -> tuple[list[str], list[str]]:
             continue
         key = word.lower()
         code = key if needs.get(key) else by_label.get(key) or taxonomy_map.need_for(None, None, word)
-        if code:
+        found = [code] if code else taxonomy_map.guess_needs(word)
+        for code in found:
             if code not in codes:
                 codes.append(code)
-        else:
+        if not found:
             unknown.append(word)
     return codes, unknown
 

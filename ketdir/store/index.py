@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ketdir import hours as hours_mod
 from ketdir.needs import TAXONOMY_NAME, need_types
 from ketdir.store.search_index import NATIONAL_ROWID, search_index
+from ketdir.store.fees import is_free
 from ketdir.store.tags import tags_for
 from ketdir.store.models import (
     Attribute,
@@ -31,7 +32,6 @@ from ketdir.store.models import (
     new_id,
 )
 
-FREE_WORDS = ("free", "no charge", "nhs")
 GENERATION_KEY = "index_generation"  # changes on every refresh; search caches follow it
 BATCH = 2000
 
@@ -56,13 +56,6 @@ class _PatternIds:
             self.session.flush()
             self.ids[code] = pattern.id
         return self.ids[code]
-
-
-def _is_free(fees: str | None, amounts: list[float | None]) -> bool:
-    if any(a for a in amounts if a):
-        return False
-    text = (fees or "").lower()
-    return any(word in text for word in FREE_WORDS)
 
 
 def _chunks(ids: list[str]) -> Iterable[list[str]]:
@@ -164,7 +157,7 @@ def refresh(session: Session, service_ids: Iterable[str], *, _vocabulary: bool =
             )
             lat, lon = coords.get(service.id, (None, None))
             is_national = service.id in has_area and service.id not in coords
-            is_free = _is_free(service.fees_description, amounts.get(service.id, []))
+            free = is_free(service.fees_description, amounts.get(service.id, []))
             docs.append(
                 dict(
                     rowid=numbers.take(is_national),
@@ -177,7 +170,7 @@ def refresh(session: Session, service_ids: Iterable[str], *, _vocabulary: bool =
                     need_mask=needs.mask(codes),
                     is_national=is_national,
                     is_demo=bool(service.is_demo),
-                    is_free=is_free,
+                    is_free=free,
                     minimum_age=service.minimum_age,
                     maximum_age=service.maximum_age,
                     latitude=lat,
@@ -186,7 +179,7 @@ def refresh(session: Session, service_ids: Iterable[str], *, _vocabulary: bool =
                     languages=" ".join(sorted(set(langs.get(service.id, [])))),
                     tags=tags_for(
                         need_tokens=[needs.get(c).token for c in codes if needs.get(c)],
-                        national=is_national, free=is_free, lat=lat, lon=lon,
+                        national=is_national, free=free, lat=lat, lon=lon,
                     ),
                 )
             )
