@@ -62,6 +62,8 @@ MODELS: dict[str, type[m.Base]] = {
 KETDIR_ONLY: dict[str, tuple[str, ...]] = {
     "service": ("is_demo", "source_url", "bank_holidays", "nation", "version"),
     "phone": ("verified",),
+    "service_area": ("service_at_location_id",),  # HSDS 1.x had it; 3.0 does not
+    "attribute": ("label",),  # HSDS 3.1 has it; 3.0 does not
 }
 LOCAL_ONLY: dict[str, tuple[str, ...]] = {"service": ("version",)}
 

@@ -314,14 +314,21 @@ def _split_phones(value: str) -> list[str]:
     return parts or ([value.strip()] if value.strip() else [])
 
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def _row_ids(sheet: Sheet, cell) -> dict[int, str]:
-    """Row number -> the id of the service it describes (its id column, or its name and postcode)."""
+    """Row number -> the id of the service it describes: from its reference column, or its name and postcode.
+    HSDS ids are UUIDs, so a reference such as "1001" becomes one made from it, the same every time."""
     ids = {}
     for number, cells in sheet.rows:
         name = cell(cells, "name")
         if name:
-            ids[number] = cell(cells, "id") or stable_id("sheet", name.lower(),
-                                                         cell(cells, "postal_code").upper().replace(" ", ""))
+            reference = cell(cells, "id")
+            if reference:
+                ids[number] = reference.lower() if _UUID.fullmatch(reference) else stable_id("sheet-ref", reference)
+            else:
+                ids[number] = stable_id("sheet", name.lower(), cell(cells, "postal_code").upper().replace(" ", ""))
     return ids
 
 

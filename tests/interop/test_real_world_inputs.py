@@ -96,13 +96,14 @@ CASES = {
     "NHS list, keeping the first": Case(NHS, ("--rows", "keep-first"), says=(
         "nhs_clinics_latin1_notsign.csv:4: left out: the same service (same id) as row 3, which was kept",
         "3 row(s) of the sheet are left out"), holds={
-        "SELECT id, name, assured_date FROM service ORDER BY id": [
-            ("1001", "Riverside Sexual Health Clinic", "2014-04-01"), ("1002", "Café Santé Clinic", "2013-11-15"),
-            ("1005", "Huddersfield Clinic", None)],
+        "SELECT name, assured_date FROM service ORDER BY name": [
+            ("Café Santé Clinic", "2013-11-15"), ("Huddersfield Clinic", None),
+            ("Riverside Sexual Health Clinic", "2014-04-01")],
         NEEDS: [("sexual-health",)] * 3}),
     "NHS list, skipping the repeats, checked on a date": Case(NHS, ("--rows", "skip", "--checked-on", "2014-01-01"),
-                                                              holds={"SELECT id, assured_date FROM service ORDER BY id":
-                                                                     [("1001", "2014-04-01"), ("1005", "2014-01-01")]}),
+                                                              holds={"SELECT name, assured_date FROM service ORDER BY name":
+                                                                     [("Huddersfield Clinic", "2014-01-01"),
+                                                                      ("Riverside Sexual Health Clinic", "2014-04-01")]}),
     "NHS list, delimiter and encoding given": Case(NHS, ("--rows", "keep-first", "--delimiter", "¬", "--encoding",
                                                          "latin-1"),
                                                    holds={"SELECT count(*) FROM service": [(3,)]}),
