@@ -23,9 +23,10 @@ from pathlib import Path
 from ketdir.app.directory import Directory, open_directory, reading
 from ketdir.app.progress import Progress
 from ketdir.interop.apply import ImportPlan, plural
-from ketdir.interop.dataset import LABELS, Dataset, Problem, UnmappedTerm
+from ketdir.interop.dataset import LABELS, TABLE_ORDER, Dataset, Problem, UnmappedTerm
 from ketdir.interop.gcpause import gc_paused
 from ketdir.interop.read_spreadsheet import ColumnMapping
+from ketdir.interop.stage import StagedImport
 from ketdir.problems import BadInput, Refused, Unavailable
 
 Target = Directory | str | os.PathLike | None  # an open directory, or where one is (or will be)
@@ -80,6 +81,7 @@ class ImportCheck:
     refusal: str = ""  # why this directory does not take imports ("" when it does)
     options: ImportOptions = field(default_factory=ImportOptions)
     dataset: Dataset | None = field(default=None, repr=False)
+    staged: StagedImport | None = field(default=None, repr=False)  # a large first import, kept on disk
     applied: bool = False
 
     @property
@@ -96,6 +98,8 @@ class ImportCheck:
 
     @property
     def unmapped_terms(self) -> list[UnmappedTerm]:
+        if self.staged is not None:
+            return self.staged.unmapped_terms
         return self.dataset.unmapped_terms if self.dataset is not None else []
 
     @property
@@ -360,6 +364,8 @@ def check_import(target: Target, what: Path | str | Dataset, options: ImportOpti
 
     options = options or ImportOptions()
     progress = progress or Progress()
+    if not isinstance(what, Dataset) and _first_large_import(target, Path(what), options):
+        return _check_staged(target, Path(what), options, progress)
     with gc_paused():
         progress.step("Reading", 0, 3)
         dataset = what if isinstance(what, Dataset) else read_input(what, options, target, progress)
@@ -385,6 +391,43 @@ def check_import(target: Target, what: Path | str | Dataset, options: ImportOpti
     return check
 
 
+def _first_large_import(target: Target, path: Path, options: ImportOptions) -> bool:
+    """A large HSDS datapackage into a directory with nothing in it yet: staged on disk (interop.stage)."""
+    from ketdir.interop.load import detect_format
+    from ketdir.interop.stage import stageable
+
+    if options.format not in ("auto", "datapackage") or not path.exists() or detect_format(path) != "datapackage":
+        return False
+    if not stageable(path):
+        return False
+    if not isinstance(target, Directory) and _no_directory_yet(_url(target)):
+        return True
+    from sqlalchemy import func, select
+
+    from ketdir.store.models import ImportedService, Service
+
+    with _opened(target, create=False) as directory, reading(directory) as session:
+        return not session.execute(select(func.count()).select_from(Service)).scalar() and \
+            not session.execute(select(func.count()).select_from(ImportedService)).scalar()
+
+
+def _check_staged(target: Target, path: Path, options: ImportOptions, progress: Progress) -> ImportCheck:
+    from ketdir.interop.stage import stage_datapackage
+
+    progress.step("Reading", 0, 0)
+    staged = stage_datapackage(path, source=options.source, encoding=options.encoding,
+                               taxonomy_map=taxonomy_map_for(options),
+                               step=lambda what, _rows: progress.step(what, 0, 0))
+    check = ImportCheck(path=staged.path, format=staged.format, source=staged.source, target=_display(target),
+                        counts={t: staged.counts[t] for t in TABLE_ORDER if staged.counts.get(t)},
+                        problems=staged.problems, plan=None,
+                        refusal=target_refusal(target), options=options, staged=staged)
+    if not staged.errors:
+        check.plan = staged.plan()
+    progress.step("Checked", 1, 1)
+    return check
+
+
 def apply_import(target: Target, check: ImportCheck, *, progress: Progress | None = None,
                  editor: str | None = None) -> ImportDone:
     """Make the checked changes in one transaction (the directory is made if it does not exist yet).
@@ -395,7 +438,7 @@ def apply_import(target: Target, check: ImportCheck, *, progress: Progress | Non
         raise BundledDirectory(check.refusal)
     if check.applied:
         raise Refused("This import has been done already. Check the file again to import it again.")
-    if check.plan is None or check.dataset is None:
+    if check.plan is None or (check.dataset is None and check.staged is None):
         raise Refused(f"{len(check.errors):,} problem(s) stop this import. Nothing was changed; correct the file "
                       "and check it again.")
     progress = progress or Progress()
@@ -406,9 +449,17 @@ def apply_import(target: Target, check: ImportCheck, *, progress: Progress | Non
 
     with gc_paused(), _opened(target, create=True) as directory:
         with reading(directory) as session:  # apply opens its own one transaction on this session
-            result = apply(session, check.dataset, check.plan, progress=report, cancel=progress.cancelled,
-                           editor=editor)
+            if check.staged is not None:
+                from ketdir.interop.stage import apply_staged
+
+                result = apply_staged(session, check.staged, progress=report, cancel=progress.cancelled,
+                                      editor=editor)
+            else:
+                result = apply(session, check.dataset, check.plan, progress=report, cancel=progress.cancelled,
+                               editor=editor)
         target_name = directory.display_url
+    if check.staged is not None:
+        check.staged.close()
     check.applied = True
     plan = result.plan
     return ImportDone(source=plan.source, target=str(target_name), new=len(plan.new), changed=len(plan.changed),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import json
 import posixpath
 import re
@@ -16,7 +17,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 from ketdir.interop.dataset import (
     ERROR,
@@ -59,10 +60,17 @@ class RawTable:
 
 @dataclass
 class PackageFiles:
-    """The files of a folder or zip: name -> bytes, plus a label for messages."""
+    """The files of a folder or zip: name -> bytes, plus a label for messages. `open(name)` reads a file as a
+    stream instead (a large import reads its files a piece at a time)."""
 
     label: str
     members: dict[str, Callable[[], bytes]]
+    opener: Callable[[str], BinaryIO] | None = None
+
+    def open(self, name: str) -> BinaryIO:
+        if self.opener is None:
+            return io.BytesIO(self.members[name]())
+        return self.opener(name)
 
 
 def open_package(path: Path) -> PackageFiles:
@@ -75,7 +83,7 @@ def open_package(path: Path) -> PackageFiles:
         for child in sorted(path.iterdir()):
             if child.is_file():
                 members[child.name] = child.read_bytes
-        return PackageFiles(path.name, members)
+        return PackageFiles(path.name, members, lambda name: (path / name).open("rb"))
     try:
         archive = zipfile.ZipFile(path)
         names = [i.filename for i in archive.infolist() if not i.is_dir()]
@@ -106,7 +114,7 @@ def open_package(path: Path) -> PackageFiles:
         return read
 
     members = {n[len(prefix):]: reader(n) for n in names if n.startswith(prefix) and "/" not in n[len(prefix):]}
-    return PackageFiles(path.name, members)
+    return PackageFiles(path.name, members, lambda name: archive.open(prefix + name))
 
 
 def _declared_encodings(descriptor: dict) -> dict[str, str]:

@@ -373,7 +373,7 @@ class _Checker:
             for f in broken:
                 target = LABELS[refs[f]]
                 files = self.dataset.tables.get(refs[f])
-                where = f" in {files.files[0]}" if files and files.files else ""
+                where = f" in {files.files[0]}" if files is not None and files.files else ""
                 if f in essential or (table.name in OWNED_TABLES and not owners_left):
                     self.add(ERROR, table, i, f,
                              f"there is no {target} with id {row[f]}{where} or in the directory, so this {label} "
