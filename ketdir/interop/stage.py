@@ -74,7 +74,7 @@ from ketdir.interop.taxonomy_map import TaxonomyMap, load_taxonomy_map
 from ketdir.interop.textfiles import PIECE, TextProblem, normalise_header, scan_encoding
 from ketdir.interop.validate import _Bad, _Checker, _drop_need_taxonomy, _normalise_enum, converter
 from ketdir.needs import need_types
-from ketdir.store import fts
+from ketdir.store.search_index import search_index
 from ketdir.store.engine import set_meta
 from ketdir.store.index import refresh_all
 from ketdir.store.models import ChangeHistory, ImportedService, ImportSource, Service, stable_id
@@ -827,7 +827,7 @@ def apply_staged(session: Session, staged: StagedImport, *, progress: Callable[[
                     written[table] = _copy(source, tables[table], conn, writer, table, staged.columns.get(table, []),
                                            cancel)
             phase(0.55, "Updating the search index")
-            with fts.SearchIndexBulkMode(conn):
+            with search_index(conn).bulk_rewrite(conn):
                 refreshed = refresh_all(session)
                 phase(0.85, "Rebuilding the full-text index")
             phase(0.95, "Recording the import")
