@@ -453,7 +453,7 @@ def apply_import(target: Target, check: ImportCheck, *, progress: Progress | Non
                 from ketdir.interop.stage import apply_staged
 
                 result = apply_staged(session, check.staged, progress=report, cancel=progress.cancelled,
-                                      editor=editor)
+                                      editor=editor, attach=directory.is_sqlite)
             else:
                 result = apply(session, check.dataset, check.plan, progress=report, cancel=progress.cancelled,
                                editor=editor)

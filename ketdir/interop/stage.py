@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import Column, Index, Integer, MetaData, Table, create_engine, delete, event, func, select
+from sqlalchemy import Column, Index, Integer, MetaData, Table, create_engine, event, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -35,8 +36,9 @@ from ketdir.interop.apply import (
     ImportPlan,
     ImportResult,
     Key,
+    OWNER_FIELDS,
+    OWNERS,
     TableChanges,
-    _DBRow,
     _Owners,
     _begin_write,
     has_dates,
@@ -71,7 +73,7 @@ from ketdir.interop.read_datapackage import (
     open_package,
 )
 from ketdir.interop.taxonomy_map import TaxonomyMap, load_taxonomy_map
-from ketdir.interop.textfiles import PIECE, TextProblem, normalise_header, scan_encoding
+from ketdir.interop.textfiles import PIECE, normalise_header, scan_encoding
 from ketdir.interop.validate import _Bad, _Checker, _drop_need_taxonomy, _normalise_enum, converter
 from ketdir.needs import need_types
 from ketdir.store.search_index import search_index
@@ -91,7 +93,7 @@ LINE = "ketdir_line"  # the staged row's place in its file, for messages
 PLAN_NAMES = 10  # the plan names this many services; the rest are counted
 
 
-@dataclass
+@dataclass(slots=True)
 class _Carried:
     """A ketdir field travelling as an attribute: set on (or, if derived, cleared from) another row."""
 
@@ -285,6 +287,9 @@ class _Stager:
         self.held: dict[str, list[tuple[dict[str, Any], Where]]] = defaultdict(list)  # ketdir's own terms
         self.skipped: set[str] = set()  # tables without a column every row needs: not checked further
         self.read: dict[str, int] = defaultdict(int)  # rows read from each table's file
+        self._carry_index: dict[str, dict[str, list[int]]] | None = None
+        self.applied: set[int] = set()  # carried values set on their rows as those were staged
+        self.fingerprints = _Fingerprints(self.conn, self.tables)
 
     # -------------------------------------------------------------------- files
 
@@ -387,6 +392,8 @@ class _Stager:
             _drop_need_taxonomy(chunk)
         elif table == "attribute":
             self._carry(data)
+        else:
+            self._apply_carried(table, data)
         checker = _Checker(chunk, self.conn, self.taxonomy_map)  # links are looked up among the staged rows
         errors_before = len(self.staged.errors)
         if first:
@@ -408,6 +415,9 @@ class _Stager:
         self._keep_problems(chunk, first)
         if data.rows and len(self.staged.errors) == errors_before:
             self._write(table, data)
+            if not self.staged.errors and table not in ("taxonomy", "taxonomy_term", "attribute"):
+                self.fingerprints.add(table, sorted(self.columns[table] - set(LOCAL_ONLY.get(table, ()))),
+                                      data.rows)
 
     def _keep_problems(self, chunk: Dataset, first: bool) -> None:
         for problem in chunk.problems:
@@ -483,65 +493,82 @@ class _Stager:
                 continue
             value = row.get("value")
             value = None if value in (None, "") and f.default is None else value
-            self.carried.append(_Carried(f.table, f.name, link, value, where.file, where.row))
+            self.carried.append(_Carried(f.table, f.name, sys.intern(link), value, where.file, where.row))
         data.rows, data.where = keep_rows, keep_where
 
+    def _index_carried(self) -> dict[str, dict[str, list[int]]]:
+        if self._carry_index is None:
+            self._carry_index = defaultdict(lambda: defaultdict(list))
+            for i, carried in enumerate(self.carried):
+                self._carry_index[carried.table][carried.link_id].append(i)
+        return self._carry_index
+
+    def _apply_carried(self, table: str, data: DataTable) -> None:
+        """As extensions.absorb, for rows staged after the attributes: a field a ketdir export leaves out has its
+        default value, and the values the attributes carry are set (checked with the row's other values)."""
+        if not self.carried and not self.declared:
+            return
+        fields = [f for f in extensions.FIELDS if f.table == table]
+        for row in data.rows:
+            for f in fields:
+                row.setdefault(f.name, f.default)
+        data.columns.update(f.name for f in fields)
+        index = self._index_carried().get(table)
+        if not index:
+            return
+        for row in data.rows:
+            for i in index.get(str(row.get("id")), ()):
+                carried = self.carried[i]
+                if carried.derived:
+                    if carried.field in row:
+                        row[carried.field] = None
+                        self.applied.add(i)
+                else:
+                    row[carried.field] = carried.value
+                    self.applied.add(i)
+
     def _finish_extensions(self) -> None:
-        """As extensions.absorb: in a ketdir export a field without its attribute has its default value."""
+        """What the attributes carried for rows staged before them (ketdir's derived descriptions of taxonomies
+        and terms, attributes' labels), and warnings for what belongs to nothing in the import."""
         if not self.carried and not self.declared:
             for name in ("taxonomy", "taxonomy_term"):  # they were only someone's terms called "ketdir"
                 if self.held.get(name):
                     rows = self.held.pop(name)
-                    file = rows[0][1].file
-                    self._stage_rows(name, file, rows)
+                    self._stage_rows(name, rows[0][1].file, rows)
             return
-        tables = {f.table for f in extensions.FIELDS}
-        for table in sorted(tables):
-            if not self.staged.counts.get(table):
-                continue
-            staged = self.tables[table]
-            for f in [f for f in extensions.FIELDS if f.table == table]:
-                if f.name not in self.columns[table]:
-                    self.conn.execute(staged.update().values({f.name: self._convert(table, f.name, f.default)}))
-                    self.columns[table].add(f.name)
-        missing: list[_Carried] = []
+        if self.staged.counts.get("attribute"):
+            self.columns.setdefault("attribute", set()).update(f.name for f in extensions.FIELDS
+                                                               if f.table == "attribute")
         updates: dict[tuple[str, str], list[tuple[Any, str]]] = defaultdict(list)
-        for carried in self.carried:
-            if carried.table not in tables | set(extensions.DERIVED_TABLES) or \
-                    not self.staged.counts.get(carried.table):
-                missing.append(carried)
+        late: list[int] = []
+        for i, carried in enumerate(self.carried):
+            if i in self.applied:
                 continue
-            table = self.tables[carried.table]
-            if carried.field not in table.c or carried.field in ("id", LINE):
-                continue
-            value = None
-            if not carried.derived:
+            if carried.table in ("taxonomy", "taxonomy_term", "attribute") and self.staged.counts.get(carried.table) \
+                    and carried.field in self.tables[carried.table].c and carried.field not in ("id", LINE):
                 try:
-                    value = self._convert(carried.table, carried.field, carried.value)
+                    value = None if carried.derived else self._convert(carried.table, carried.field, carried.value)
                 except _Bad as exc:
                     self.problems.append(Problem(ERROR, carried.file, carried.line, "value", str(exc),
                                                  code="bad-value"))
                     continue
-            updates[(carried.table, carried.field)].append((value, carried.link_id))
+                updates[(carried.table, carried.field)].append((value, carried.link_id))
+                late.append(i)
         for (name, column), pairs in updates.items():
-            table = self.tables[name]
-            process = table.c[column].type.bind_processor(self.conn.dialect)
+            process = self.tables[name].c[column].type.bind_processor(self.conn.dialect)
             params = [(process(v) if process is not None and v is not None else v, link) for v, link in pairs]
             self.conn.exec_driver_sql(f'UPDATE "{name}" SET "{column}" = ? WHERE id = ?', params)
-        present: dict[str, set[str]] = defaultdict(set)
-        wanted: dict[str, set[str]] = defaultdict(set)
-        for carried in self.carried:
-            if self.staged.counts.get(carried.table) and carried.table in self.tables:
-                wanted[carried.table].add(carried.link_id)
-        for name, links in wanted.items():
-            ordered = sorted(links)
-            for start in range(0, len(ordered), 900):
-                part = ordered[start:start + 900]
-                present[name].update(self.conn.execute(select(self.tables[name].c.id)
-                                                       .where(self.tables[name].c.id.in_(part))).scalars())
-        missing += [c for c in self.carried if c.table in wanted and c.link_id not in present[c.table]]
-        for carried in missing:
-            if carried.derived:
+        present: dict[str, set[str]] = {}
+        for name in {self.carried[i].table for i in late}:
+            links = sorted({self.carried[i].link_id for i in late if self.carried[i].table == name})
+            present[name] = set()
+            for start in range(0, len(links), 900):
+                table = self.tables[name]
+                present[name].update(self.conn.execute(select(table.c.id).where(table.c.id.in_(
+                    links[start:start + 900]))).scalars())
+        for i, carried in enumerate(self.carried):
+            done = i in self.applied or (i in late and carried.link_id in present.get(carried.table, ()))
+            if done or carried.derived:
                 continue
             self.problems.append(Problem(WARNING, carried.file, carried.line, "link_id",
                                          f"this ketdir field ({carried.field}) belongs to a {carried.table} that is "
@@ -690,73 +717,123 @@ class _Stager:
     # -------------------------------------------------------------------- fingerprints
 
     def _fingerprints(self) -> None:
-        """apply's owner hashes and service hashes, from the staged rows a table at a time. Only the ids that
-        something points at are remembered on the way (a phone's owner only if a language names the phone)."""
-        fields = {t: sorted(c for c in cols if c not in LOCAL_ONLY.get(t, ())) for t, cols in self.columns.items()}
-        owners = {kind: dict.fromkeys(self.conn.execute(select(self.tables[kind].c.id)).scalars(), 0)
-                  for kind in ("service", "location", "organization")}  # id -> the XOR of its rows' checksums
-        lookups = _Owners(owners["service"].keys(), owners["location"].keys(), owners["organization"].keys())
-        pointed = {"service_at_location": self._values("service_at_location_id", ("contact", "phone", "schedule",
-                                                                                  "service_area")),
-                   "contact": self._values("contact_id", ("phone",)), "phone": self._values("phone_id", ("language",))}
-        attributes = self.tables["attribute"]
-        pointed["attribute"] = {link for link in self.conn.execute(select(attributes.c.link_id).distinct()).scalars()
-                                if link is not None and not any(link in o for o in owners.values())}
-        links: dict[str, list[Key]] = defaultdict(list)
-        for table in TABLE_ORDER:
-            if not self.staged.counts.get(table) or table in ("taxonomy", "taxonomy_term"):
-                continue
-            cols = fields.get(table, [])
-            staged = self.tables[table]
-            need = sorted({*cols, "id", *(c for c in ("service_id", "location_id", "organization_id", "contact_id",
-                                                      "phone_id", "service_at_location_id", "link_id")
-                                           if c in staged.c)})
-            index = {c: i for i, c in enumerate(need)}
-            values_of = itemgetter(*[index[c] for c in cols]) if len(cols) > 1 else \
-                (lambda r, i=index[cols[0]]: (r[i],)) if cols else (lambda r: ())
-            id_at = index["id"]
-            dates = has_dates(table, cols)
-            mine = owners.get(table)
-            result = self.conn.execute(select(*[staged.c[c] for c in need]))
+        """The attributes' checksums (their owners were staged after them), then each service's hash."""
+        table = self.tables["attribute"]
+        if self.staged.counts.get("attribute"):
+            cols = sorted(self.columns.get("attribute", set()) - set(LOCAL_ONLY.get("attribute", ())))
+            need = sorted({*cols, "id", "link_id"})
+            result = self.conn.execute(select(*[table.c[c] for c in need]))
             while batch := result.fetchmany(CHUNK):
-                sums = row_checksums(table, [r[id_at] for r in batch], [values_of(r) for r in batch], dates)
-                for values, value in zip(batch, sums):
-                    rid = values[id_at]
-                    if mine is not None:  # an owner: its own row
-                        mine[rid] ^= value
-                        if table == "service" and values[index["organization_id"]] is not None:
-                            links[rid].append(("organization", values[index["organization_id"]]))
-                        continue
-                    row = _DBRow(tuple(values), index)
-                    owner = lookups.owner(table, row)
-                    if owner is not None and owner[1] in owners[owner[0]]:
-                        owners[owner[0]][owner[1]] ^= value
-                    else:
-                        owner = None
-                    if table == "service_at_location" and row["service_id"] is not None:
-                        if rid in pointed["service_at_location"]:
-                            lookups.sal_service[rid] = row["service_id"]
-                        if row["location_id"] is not None:
-                            links[row["service_id"]].append(("location", row["location_id"]))
-                    if owner is None:
-                        continue
-                    if table == "contact" and rid in pointed["contact"]:
-                        lookups.contact_owner[rid] = owner
-                    elif table == "phone" and rid in pointed["phone"]:
-                        lookups.phone_owner[rid] = owner
-                    if table != "attribute" and rid in pointed["attribute"]:
-                        lookups.row_owner[rid] = owner
-        hashes = _ByKind(owners)
-        self.staged.service_hash = service_hashes(self.staged.service_ids, {k: set(v) for k, v in links.items()},
-                                                  hashes)
+                self.fingerprints.add("attribute", cols, [dict(zip(need, r)) for r in batch])
+        self.staged.service_hash = self.fingerprints.services(self.staged.service_ids)
 
-    def _values(self, column: str, tables: tuple[str, ...]) -> set[str]:
-        found: set[str] = set()
-        for name in tables:
-            if self.staged.counts.get(name):
-                col = self.tables[name].c[column]
-                found.update(self.conn.execute(select(col).where(col.is_not(None)).distinct()).scalars())
+class _Fingerprints:
+    """apply's owner hashes (the XOR of the checksums of each owner's rows), built as the rows are staged. Only
+    the owners' ids stay in memory; a row that names its owner through another row (a phone through its
+    service at a location) has that row looked up among the staged ones."""
+
+    LOOKUP = {"sal": "service_at_location", "contact": "contact", "phone": "phone"}
+
+    def __init__(self, conn: Connection, tables: dict[str, Table]) -> None:
+        self.conn, self.tables = conn, tables
+        self.owners: dict[str, dict[str, int]] = {kind: {} for kind in OWNERS}
+        self.lookups = _Owners(*(self.owners[k].keys() for k in ("service", "location", "organization")))
+        self.links: dict[str, tuple[Key, ...]] = {}
+
+    def add(self, table: str, cols: list[str], rows: list[dict[str, Any]]) -> None:
+        values = itemgetter(*cols) if len(cols) > 1 else (lambda r, c=cols[0]: (r[c],)) if cols else (lambda r: ())
+        sums = row_checksums(table, [r["id"] for r in rows], [values(r) for r in rows], has_dates(table, cols))
+        mine = self.owners.get(table)
+        if mine is None:
+            self._prepare(table, rows)
+        for row, value in zip(rows, sums):
+            rid = row["id"]
+            if mine is not None:  # an owner: its own row
+                rid = sys.intern(rid)
+                mine[rid] = mine.get(rid, 0) ^ value
+                if table == "service" and row.get("organization_id") is not None:
+                    self._link(rid, ("organization", sys.intern(row["organization_id"])))
+                continue
+            if table == "service_at_location" and row.get("service_id") and row.get("location_id"):
+                self._link(sys.intern(row["service_id"]), ("location", sys.intern(row["location_id"])))
+            owner = self.lookups.owner(table, row)
+            if owner is not None and owner[1] in self.owners[owner[0]]:
+                self.owners[owner[0]][owner[1]] ^= value
+
+    def _link(self, service_id: str, key: Key) -> None:
+        links = self.links.get(service_id, ())
+        if key not in links:
+            self.links[service_id] = (*links, key)
+
+    def _prepare(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """The lookups this chunk needs: the owners of the rows it names by id (as apply._owners_of knows them)."""
+        lookups = self.lookups
+        lookups.sal_service, lookups.contact_owner, lookups.phone_owner, lookups.row_owner = {}, {}, {}, {}
+        needed: dict[str, set[str]] = defaultdict(set)
+        for row in rows:
+            for name, kind in OWNER_FIELDS[table]:
+                value = row.get(name)
+                if value is None:
+                    continue
+                if kind in OWNERS:
+                    break
+                if kind == "any":
+                    if not any(value in self.owners[k] for k in OWNERS):
+                        needed["any"].add(value)
+                    break
+                needed[kind].add(value)
+        for kind in ("sal", "contact", "phone"):
+            self._owners_of_rows(self.LOOKUP[kind], needed.get(kind, set()))
+        if needed.get("any"):
+            remaining = set(needed["any"])
+            for other in ("service_at_location", "address", "accessibility", "contact", "phone", "schedule",
+                          "service_area", "language", "cost_option"):
+                if remaining:
+                    found = self._owners_of_rows(other, remaining)
+                    lookups.row_owner.update(found)
+                    remaining -= set(found)
+
+    def _owners_of_rows(self, table: str, ids: set[str]) -> dict[str, Key]:
+        """The owners of staged rows of `table` with these ids; also puts them in the lookups they fill."""
+        if not ids:
+            return {}
+        staged = self.tables[table]
+        names = ["id", *(n for n, _kind in OWNER_FIELDS.get(table, ()) if n in staged.c)]
+        if table == "service_at_location":
+            names = ["id", "service_id"]
+        rows = []
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), 900):
+            query = select(*[staged.c[n] for n in names]).where(staged.c.id.in_(ordered[start:start + 900]))
+            rows += [dict(zip(names, r)) for r in self.conn.execute(query)]
+        lookups = self.lookups
+        if table == "service_at_location":
+            for row in rows:
+                if row["service_id"] is not None:
+                    lookups.sal_service[row["id"]] = row["service_id"]
+            return {row["id"]: ("service", row["service_id"]) for row in rows
+                    if row["service_id"] is not None and row["service_id"] in self.owners["service"]}
+        deeper: dict[str, set[str]] = defaultdict(set)
+        for row in rows:
+            for name, kind in OWNER_FIELDS[table]:
+                if kind in self.LOOKUP and row.get(name) is not None:
+                    deeper[kind].add(row[name])
+        for kind in ("sal", "contact", "phone"):
+            if deeper.get(kind) and kind in {k for _n, k in OWNER_FIELDS[table]}:
+                self._owners_of_rows(self.LOOKUP[kind], deeper[kind])
+        found = {}
+        for row in rows:
+            owner = lookups.owner(table, row)
+            if owner is not None and owner[1] in self.owners[owner[0]]:
+                found[row["id"]] = owner
+        if table == "contact":
+            lookups.contact_owner.update(found)
+        elif table == "phone":
+            lookups.phone_owner.update(found)
         return found
+
+    def services(self, service_ids: list[str]) -> dict[str, str]:
+        return service_hashes(service_ids, {k: set(v) for k, v in self.links.items()}, _ByKind(self.owners))
 
 
 class _ByKind:
@@ -788,11 +865,14 @@ def stage_datapackage(path: Path | str, *, source: str | None = None, encoding: 
 
 
 def apply_staged(session: Session, staged: StagedImport, *, progress: Callable[[float, str], None] | None = None,
-                 cancel: Callable[[], bool] | None = None, editor: str | None = None) -> ImportResult:
+                 cancel: Callable[[], bool] | None = None, editor: str | None = None,
+                 attach: bool = False) -> ImportResult:
     """Copy the staged rows into the (empty) directory in one transaction, with the search rows, the import's
-    tracking and its history. Raises ImportCancelled (nothing changed) when `cancel()` says so."""
-    from ketdir.problems import Refused
+    tracking and its history. Raises ImportCancelled (nothing changed) when `cancel()` says so.
 
+    With `attach` (a directory that is an SQLite file too) the staged file is attached and each table copied
+    by one INSERT … SELECT; otherwise rows are read and written in batches. Either way the work runs on a
+    connection of its own, since SQLite attaches files only outside a transaction."""
     started = time.perf_counter()
 
     def phase(fraction: float, message: str) -> None:
@@ -801,61 +881,111 @@ def apply_staged(session: Session, staged: StagedImport, *, progress: Callable[[
         if progress is not None:
             progress(fraction, message)
 
-    if session.in_transaction():
-        session.rollback()
+    bind = session.get_bind()
+    session.close()
+    with bind.connect() as conn:
+        if attach:
+            conn.exec_driver_sql("ATTACH DATABASE ? AS staged", (str(staged.file),))
+        if not conn.in_transaction():
+            conn.begin()  # the connection's, so the session below joins it rather than ending it
+        try:
+            with Session(bind=conn) as work:
+                result = _apply(work, conn, staged, phase, cancel, editor, attach)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            if attach:
+                conn.exec_driver_sql("DETACH DATABASE staged")
+                conn.commit()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _apply(session: Session, conn: Connection, staged: StagedImport, phase, cancel, editor: str | None,
+           attach: bool) -> ImportResult:
+    from ketdir.problems import Refused
+
     plan = staged.plan()
     written: dict[str, int] = {}
-    engine = _staging_engine(staged.file)
+    _begin_write(session)
+    if session.execute(select(func.count()).select_from(Service)).scalar() or \
+            session.execute(select(func.count()).select_from(ImportedService)).scalar():
+        raise Refused("The directory is no longer empty (something was imported or added since the check). "
+                      "Check the file again. Nothing was changed.")
+    ensure_need_taxonomy(session)
+    session.flush()
+    writer = BulkWriter(conn)
+    big = [t for t, n in staged.counts.items() if n >= BULK_INDEX_MIN]
+    engine = None if attach else _staging_engine(staged.file)
     tables = _staging_tables()
     try:
-        with session.begin(), engine.connect() as source:
-            _begin_write(session)
-            if session.execute(select(func.count()).select_from(Service)).scalar() or \
-                    session.execute(select(func.count()).select_from(ImportedService)).scalar():
-                raise Refused("The directory is no longer empty (something was imported or added since the check). "
-                              "Check the file again. Nothing was changed.")
-            ensure_need_taxonomy(session)
-            session.flush()
-            conn = session.connection()
-            writer = BulkWriter(conn)
-            big = [t for t, n in staged.counts.items() if n >= BULK_INDEX_MIN]
-            with SecondaryIndexesDeferred(conn, big):
-                for i, table in enumerate(TABLE_ORDER):
-                    if not staged.counts.get(table):
-                        continue
-                    phase(0.05 + 0.45 * i / len(TABLE_ORDER), f"Writing {LABELS[table]} rows")
-                    written[table] = _copy(source, tables[table], conn, writer, table, staged.columns.get(table, []),
-                                           cancel)
-            phase(0.55, "Updating the search index")
-            with search_index(conn).bulk_rewrite(conn):
-                refreshed = refresh_all(session)
-                phase(0.85, "Rebuilding the full-text index")
-            phase(0.95, "Recording the import")
-            now = dt.datetime.now()
-            source_name = staged.source
-            writer.insert(ImportedService.__table__, [
-                {"source": source_name, "service_id": sid, "version": 1,
-                 "content_hash": staged.service_hash.get(sid, ""), "imported_at": now}
-                for sid in staged.service_ids])
-            who = editor or f"import: {source_name}"[:200]
-            writer.insert(ChangeHistory.__table__, [
-                {"at": now, "editor": who, "entity": "service", "entity_id": sid, "action": "imported",
-                 "field": None, "old_value": None, "new_value": "new"} for sid in staged.service_ids],
-                ["at", "editor", "entity", "entity_id", "action", "field", "old_value", "new_value"])
-            set_meta(session, "source", source_name)
-            set_meta(session, "imported_at", now.isoformat(timespec="seconds"))
-            set_meta(session, "content_hash", staged.content_hash)
-            session.merge(ImportSource(name=source_name, imported_at=now, content_hash=staged.content_hash,
-                                       format=staged.format, path=staged.path, services=len(staged.service_ids)))
-            session.flush()
-            phase(1.0, "Finishing")
+        with SecondaryIndexesDeferred(conn, big):
+            for i, table in enumerate(TABLE_ORDER):
+                if not staged.counts.get(table):
+                    continue
+                phase(0.05 + 0.45 * i / len(TABLE_ORDER), f"Writing {LABELS[table]} rows")
+                provided = staged.columns.get(table, [])
+                if attach:
+                    written[table] = _copy_attached(conn, table, provided)
+                else:
+                    with engine.connect() as source:
+                        written[table] = _copy(source, tables[table], writer, table, provided, cancel)
     finally:
-        engine.dispose()
-    return ImportResult(plan, written, {}, refreshed, time.perf_counter() - started)
+        if engine is not None:
+            engine.dispose()
+    phase(0.55, "Updating the search index")
+    with search_index(conn).bulk_rewrite(conn):
+        refreshed = refresh_all(session)
+        phase(0.85, "Rebuilding the full-text index")
+    phase(0.95, "Recording the import")
+    now = dt.datetime.now()
+    source_name = staged.source
+    writer.insert(ImportedService.__table__, [
+        {"source": source_name, "service_id": sid, "version": 1, "content_hash": staged.service_hash.get(sid, ""),
+         "imported_at": now} for sid in staged.service_ids])
+    who = editor or f"import: {source_name}"[:200]
+    writer.insert(ChangeHistory.__table__, [
+        {"at": now, "editor": who, "entity": "service", "entity_id": sid, "action": "imported", "field": None,
+         "old_value": None, "new_value": "new"} for sid in staged.service_ids],
+        ["at", "editor", "entity", "entity_id", "action", "field", "old_value", "new_value"])
+    set_meta(session, "source", source_name)
+    set_meta(session, "imported_at", now.isoformat(timespec="seconds"))
+    set_meta(session, "content_hash", staged.content_hash)
+    session.merge(ImportSource(name=source_name, imported_at=now, content_hash=staged.content_hash,
+                               format=staged.format, path=staged.path, services=len(staged.service_ids)))
+    session.flush()
+    phase(1.0, "Finishing")
+    return ImportResult(plan, written, {}, refreshed, 0.0)
 
 
-def _copy(source: Connection, staged: Table, target: Connection, writer: BulkWriter, table: str,
-          provided: list[str], cancel: Callable[[], bool] | None) -> int:
+def _copy_attached(conn: Connection, table: str, provided: list[str]) -> int:
+    """One INSERT … SELECT from the attached staged file: the same values _copy writes (both files store them
+    as SQLAlchemy's SQLite types do)."""
+    model = MODELS[table].__table__
+    given = set(provided)
+    names, exprs, params = [], [], []
+    for column in model.columns:
+        name = column.name
+        names.append(f'"{name}"')
+        if table == "service" and name == "version":
+            exprs.append("1")
+            continue
+        default = column_default(column)
+        if name in given or default is None:
+            exprs.append(f'"{name}"')
+        else:
+            process = column.type.bind_processor(conn.dialect)
+            exprs.append(f'COALESCE("{name}", ?)')
+            params.append(process(default) if process else default)
+    done = conn.exec_driver_sql(f'INSERT INTO main."{table}" ({", ".join(names)}) SELECT {", ".join(exprs)} '
+                                f'FROM staged."{table}" ORDER BY rowid', tuple(params))
+    return done.rowcount
+
+
+def _copy(source: Connection, staged: Table, writer: BulkWriter, table: str, provided: list[str],
+          cancel: Callable[[], bool] | None) -> int:
     """Staged rows into the directory as an import of the same rows read whole writes them: what the input
     gave as it is, and for columns it did not give, what a row has (a need attribute's link type) or else the
     column's default."""

@@ -50,7 +50,39 @@ def with_a_bad_date(tmp_path: Path) -> Path:
     return package
 
 
+def with_indirect_owners(tmp_path: Path) -> Path:
+    """Rows that name their service only through another row: a phone at a service's location, a contact
+    there, a phone of that contact, a language of a phone, attributes of a phone and of a contact."""
+    from ketdir.store.models import stable_id
+
+    people = [{**s, "terms": ["sd"]} for s in services(12)]
+    package = write_package(tmp_path / "indirect", people, extra_terms=True, places=True)
+    sal = [stable_id(s["id"], "sal") for s in people]
+
+    def append(name: str, header: list[str], rows: list[list[str]]) -> None:
+        path = package / name
+        lines = [",".join(header)] if not path.exists() else path.read_text(encoding="utf-8").splitlines()
+        path.write_text("\n".join(lines + [",".join(r) for r in rows]) + "\n", encoding="utf-8")
+
+    contact, lone_phone, contact_phone = stable_id("c"), stable_id("p-sal"), stable_id("p-contact")
+    append("contacts.csv", ["id", "service_at_location_id", "name"], [[contact, sal[3], "Reception"]])
+    lines = (package / "phones.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    (package / "phones.csv").write_text("\n".join(
+        ["id,service_id,service_at_location_id,contact_id,number"]
+        + [",".join([*line.split(",")[:2], "", "", line.split(",")[2]]) for line in lines[1:]]
+        + [f"{lone_phone},,{sal[1]},,0113 496 0001", f"{contact_phone},,,{contact},0113 496 0002"]) + "\n",
+        encoding="utf-8")
+    assert header == ["id", "service_id", "number"]
+    append("languages.csv", ["id", "phone_id", "code", "name"], [[stable_id("l"), lone_phone, "pl", "Polish"]])
+    append("attributes.csv", ["id", "link_id", "taxonomy_term_id", "link_type", "link_entity"],
+           [[stable_id("a1"), contact_phone, stable_id("oe", "x"), "phone", "phone"],
+            [stable_id("a2"), contact, stable_id("oe", "x"), "contact", "contact"]])
+    return package
+
+
 PACKAGES = {
+    "rows that find their service through other rows": lambda tmp: with_indirect_owners(tmp),
     "the HSDS example": lambda tmp: CSV_EXAMPLE,
     "many services, foreign terms": lambda tmp: write_package(
         tmp / "terms", [{**s, "terms": ["sd", "x"] if i % 3 else ["mh"]} for i, s in enumerate(services(40))],
