@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ketdir.app.directory import Directory, open_directory, reading
 from ketdir.app.progress import Progress
-from ketdir.interop.apply import ImportPlan, plural
+from ketdir.interop.apply import ImportPlan, TableChanges, plural
 from ketdir.interop.dataset import LABELS, TABLE_ORDER, Dataset, Problem, UnmappedTerm
 from ketdir.interop.gcpause import gc_paused
 from ketdir.interop.read_spreadsheet import ColumnMapping
@@ -83,6 +83,7 @@ class ImportCheck:
     dataset: Dataset | None = field(default=None, repr=False)
     staged: StagedImport | None = field(default=None, repr=False)  # a large first import, kept on disk
     applied: bool = False
+    note: str = ""  # something to say about the input as a whole
 
     @property
     def errors(self) -> list[Problem]:
@@ -131,6 +132,8 @@ class ImportCheck:
                            "“Rows with problems”).")
             return out
         out = self.plan.lines()
+        if self.note:
+            out.append(self.note)
         if self.rows_left_out:
             out.append(f"{self.rows_left_out:,} row(s) of the sheet are left out (listed with the warnings).")
         if self.unmapped_terms:
@@ -366,6 +369,10 @@ def check_import(target: Target, what: Path | str | Dataset, options: ImportOpti
     progress = progress or Progress()
     if not isinstance(what, Dataset) and _first_large_import(target, Path(what), options):
         return _check_staged(target, Path(what), options, progress)
+    if not isinstance(what, Dataset):
+        again = _same_package_again(target, Path(what), options)
+        if again is not None:
+            return again
     with gc_paused():
         progress.step("Reading", 0, 3)
         dataset = what if isinstance(what, Dataset) else read_input(what, options, target, progress)
@@ -411,6 +418,46 @@ def _first_large_import(target: Target, path: Path, options: ImportOptions) -> b
             not session.execute(select(func.count()).select_from(ImportedService)).scalar()
 
 
+def _same_package_again(target: Target, path: Path, options: ImportOptions) -> ImportCheck | None:
+    """A large datapackage byte for byte as its source's last import (the monthly file that did not change):
+    nothing can have changed, so it is not read again (a re-import of 100,000 services read whole takes
+    gigabytes)."""
+    from sqlalchemy import select
+
+    from ketdir.interop.load import detect_format
+    from ketdir.interop.read_datapackage import SourceProblem, _package_name, open_package
+    from ketdir.interop.stage import _content_hash, stageable
+    from ketdir.store.models import ImportedService, ImportSource, Service
+
+    if options.format not in ("auto", "datapackage") or not path.exists() or detect_format(path) != "datapackage" \
+            or options.overwrite_conflicts or not stageable(path):
+        return None
+    if not isinstance(target, Directory) and _no_directory_yet(_url(target)):
+        return None
+    try:
+        files = open_package(path)
+    except SourceProblem:
+        return None
+    source = options.source or _package_name(files) or path.stem
+    digest = _content_hash(files)
+    with _opened(target, create=False) as directory, reading(directory) as session:
+        last = session.get(ImportSource, source)
+        if last is None or last.content_hash != digest:
+            return None
+        services = session.execute(
+            select(ImportedService.service_id, Service.name).join(Service, Service.id == ImportedService.service_id)
+            .where(ImportedService.source == source)).all()
+        when = last.imported_at
+    plan = ImportPlan(source=source, unchanged=[sid for sid, _name in services])
+    plan.tables = {"service": TableChanges(unchanged=len(services))}
+    check = ImportCheck(path=str(path), format="datapackage", source=source, target=_display(target),
+                        counts={"service": len(services)}, problems=[], plan=plan, refusal=target_refusal(target),
+                        options=options, applied=False)
+    check.note = (f"This is the same file as the last import of “{source}” ({when:%d %b %Y %H:%M}), byte for "
+                  "byte, so it was not read again.")
+    return check
+
+
 def _check_staged(target: Target, path: Path, options: ImportOptions, progress: Progress) -> ImportCheck:
     from ketdir.interop.stage import stage_datapackage
 
@@ -438,6 +485,10 @@ def apply_import(target: Target, check: ImportCheck, *, progress: Progress | Non
         raise BundledDirectory(check.refusal)
     if check.applied:
         raise Refused("This import has been done already. Check the file again to import it again.")
+    if check.plan is not None and check.dataset is None and check.staged is None and not check.plan.has_changes:
+        check.applied = True  # the same file again: nothing to write
+        return ImportDone(source=check.source, target=check.target, new=0, changed=0, removed=0, conflicts=0,
+                          seconds=0.0, lines=check.plan.lines())
     if check.plan is None or (check.dataset is None and check.staged is None):
         raise Refused(f"{len(check.errors):,} problem(s) stop this import. Nothing was changed; correct the file "
                       "and check it again.")

@@ -156,3 +156,19 @@ def test_only_a_first_import_is_staged(tmp_path, monkeypatch):
     spreadsheet = tmp_path / "sheet.csv"
     spreadsheet.write_text("Name\nHope\n", encoding="utf-8")
     assert imports.check_import(tmp_path / "other.db", spreadsheet).staged is None
+
+
+def test_the_same_large_package_again_is_not_read_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(stage, "MIN_BYTES", 0)
+    package = write_package(tmp_path / "feed", services(20))
+    db = tmp_path / "d.db"
+    imports.apply_import(db, imports.check_import(db, package))
+    again = imports.check_import(db, package)
+    assert again.dataset is None and again.staged is None  # answered from the last import's record
+    assert not again.plan.has_changes and len(again.plan.unchanged) == 20
+    assert any("same file as the last import" in line for line in again.lines())
+    assert imports.apply_import(db, again).new == 0
+    (package / "services.csv").write_text((package / "services.csv").read_text(encoding="utf-8")
+                                          .replace("Service 3,", "Service Three,"), encoding="utf-8")
+    changed = imports.check_import(db, package)  # one byte differs: read and compared
+    assert changed.dataset is not None and len(changed.plan.changed) == 1
