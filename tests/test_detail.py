@@ -129,3 +129,35 @@ def test_detail_outlives_its_session(directory):
         d = load_service_detail(s, "clinic", today=TODAY)
     s.close()
     assert d.phones[0].number == "020 7946 0101" and d.hours.known  # plain data, no lazy loads
+
+
+def test_the_numbers_of_where_it_is_given_and_of_its_organisation_are_shown(db_url):
+    directory = open_directory(db_url, create=True)
+    try:
+        with directory.session() as s, s.begin():
+            org = Organization(id="o2", name="Harbour Trust")
+            s.add(Service(id="s2", organization=org, name="Harbour Clinic",
+                          fees_description="Non-NHS patients are expected to pay for their sessions."))
+            s.add(Location(id="l2", name="Harbour House", location_type="physical"))
+            s.add(ServiceAtLocation(id="sal2", service_id="s2", location_id="l2"))
+            s.flush()
+            s.add_all([Phone(id="ph-sal", service_at_location_id="sal2", number="0117 496 0001"),
+                       Phone(id="ph-loc", location_id="l2", number="0117 496 0002"),
+                       Phone(id="ph-org", organization_id="o2", number="0117 496 0003")])
+        with directory.session() as s:
+            detail = load_service_detail(s, "s2", TODAY)
+    finally:
+        directory.close()
+    assert [p.number for p in detail.phones] == ["0117 496 0001", "0117 496 0002", "0117 496 0003"]
+    assert not detail.is_free  # it names the NHS, but only to say who pays
+
+
+@pytest.mark.parametrize("fees, free", [
+    ("Free on the NHS", True), ("No charge", True), ("Non-NHS patients are expected to pay", False),
+    ("Free for NHS patients; private patients pay £50", False), ("£40 per session", False),
+    ("Free service. Calls to 0300 numbers cost the same as a landline.", True), ("Freephone line", False),
+])
+def test_free_means_the_service_is_free(fees, free):
+    from ketdir.store.fees import is_free
+
+    assert is_free(fees, []) is free

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import signal
 import sys
 
@@ -45,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from ketdir.store.records import RecordError
 
+    notices = logging.StreamHandler(sys.stderr)  # e.g. "… was upgraded from schema 5 to 6; the copy …"
+    notices.setFormatter(logging.Formatter("ketdir: %(message)s"))
+    logging.getLogger("ketdir.store.engine").addHandler(notices)
     try:
         if args.command is None:
             from ketdir.gui.app import run
@@ -57,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     except RecordError as exc:
         print(f"ketdir: {exc}", file=sys.stderr)
         return 1
+    finally:
+        logging.getLogger("ketdir.store.engine").removeHandler(notices)
 
 
 def entry_point() -> None:

@@ -14,13 +14,13 @@ def register(sub) -> None:
     s.add_argument("text", nargs="?", default="", help="what the person needs, e.g. \"ket bladder\"")
     s.add_argument("--need", action="append", help="need type code (repeat or comma-separate); see `ketdir needs`")
     s.add_argument("--near", help="postcode, district, town or \"lat,lon\"")
-    s.add_argument("--radius", type=float, default=10.0, help="miles (default 10; 0 = no limit)")
+    s.add_argument("--radius", default="10", help="miles (default 10; 0 = no limit)")
     s.add_argument("--open-now", action="store_true", help="only services open now (or at --at)")
     s.add_argument("--at", help="date and time for --open-now and opening times, e.g. \"2026-12-25 10:00\"")
-    s.add_argument("--age", type=int, help="the person's age")
+    s.add_argument("--age", help="the person's age")
     s.add_argument("--free", action="store_true", help="only free services")
     s.add_argument("--no-national", action="store_true", help="leave out national and regional lines")
-    s.add_argument("--limit", type=int, default=20)
+    s.add_argument("--limit", default="20", help="at most this many results (default 20)")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(handler=_search)
 
@@ -36,18 +36,9 @@ def register(sub) -> None:
 
 
 def _parse_at(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    text = value.strip().replace("T", " ")
-    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageProblem(f"--at “{value}” is not a date and time; use e.g. --at \"2026-12-25 10:00\"") from None
+    from ketdir.cli import options
+
+    return options.moment("--at", value)
 
 
 def _needs(values: list[str] | None) -> frozenset[str]:
@@ -112,21 +103,21 @@ def _search(args) -> int:
     from ketdir.search.render import results_as_dict, results_as_text
     from ketdir.store.engine import open_directory
 
-    if args.radius is not None and args.radius < 0:
-        raise UsageProblem("--radius must be 0 (no limit) or more")
-    if args.limit < 1:
-        raise UsageProblem("--limit must be at least 1")
+    from ketdir.cli import options
+
+    radius = options.miles(args.radius)
+    limit = options.whole("--limit", args.limit, 1, 10000, "a number of results")
     query = Query(
         text=args.text or "",
         needs=_needs(args.need),
         near=args.near,
-        radius_miles=None if args.radius == 0 else args.radius,
+        radius_miles=None if radius == 0 else radius,
         open_now=args.open_now,
         at=_parse_at(args.at),
         include_national=not args.no_national,
-        age=args.age,
+        age=options.age(args.age),
         free_only=args.free,
-        limit=args.limit,
+        limit=limit,
     )
     directory = open_directory(args.db)
     try:

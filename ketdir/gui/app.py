@@ -93,6 +93,8 @@ def run(db: str | None = None) -> int:
         opened.append(directory)
         window.attach(directory)
         window.start()
+        if directory.notice:  # e.g. upgraded to a new schema, with where the copy from before went
+            window.statusBar().showMessage(directory.notice, 60000)
 
     QTimer.singleShot(0, open_database)
     try:

@@ -42,6 +42,8 @@ from ketdir.problems import Cancelled, KetdirProblem
 FORMATS = (("Detect automatically", "auto"), ("HSDS datapackage (folder or .zip)", "datapackage"),
            ("HSDS JSON", "json"), ("Open Referral UK v1 (legacy)", "legacy"), ("Spreadsheet (CSV or Excel)",
                                                                              "spreadsheet"))
+ROW_CHOICES = (("Stop, and list them", "stop"), ("Leave them out, and list them", "skip"),
+               ("Keep the first of repeated services; leave out other rows with problems", "keep-first"))
 MAX_LISTED = 500
 
 
@@ -64,6 +66,7 @@ class ImportDialog(QDialog):
         self._job: Job | None = None
         self._check: imports.ImportCheck | None = None
         self._mapping: ColumnMapping | None = None
+        self._terms: list[imports.TermChoice] = []
         self.refusal = imports.target_refusal(directory)
 
         layout = QVBoxLayout(self)
@@ -103,6 +106,13 @@ class ImportDialog(QDialog):
         mapping_row.addWidget(self.mapping_button)
         mapping_row.addWidget(self.mapping_label, 1)
         form.addRow("", mapping_row)
+        self.rows_box = QComboBox()
+        self.rows_box.setAccessibleName("Rows with problems")
+        for label, value in ROW_CHOICES:
+            self.rows_box.addItem(label, value)
+        rows_label = QLabel("Rows with pro&blems:")
+        rows_label.setBuddy(self.rows_box)
+        form.addRow(rows_label, self.rows_box)
         self.overwrite_box = QCheckBox("Also update records &edited here since the last import (local edits are lost)")
         self.overwrite_box.setAccessibleName("Overwrite records edited here")
         form.addRow("", self.overwrite_box)
@@ -115,7 +125,13 @@ class ImportDialog(QDialog):
         self.plan_text = QPlainTextEdit()
         self.plan_text.setReadOnly(True)
         self.plan_text.setAccessibleName("What the import will change")
-        layout.addWidget(QLabel("What will change:"))
+        plan_row = QHBoxLayout()
+        plan_row.addWidget(QLabel("What will change:"), 1)
+        self.terms_button = QPushButton("Need &types for terms…")
+        self.terms_button.setAccessibleName("Choose need types for terms that have none")
+        self.terms_button.setEnabled(False)
+        plan_row.addWidget(self.terms_button)
+        layout.addLayout(plan_row)
         layout.addWidget(self.plan_text, 1)
 
         self.progress = QProgressBar()
@@ -147,6 +163,7 @@ class ImportDialog(QDialog):
         self.file_button.clicked.connect(self._choose_file)
         self.folder_button.clicked.connect(self._choose_folder)
         self.mapping_button.clicked.connect(self._edit_mapping)
+        self.terms_button.clicked.connect(self._choose_terms)
         self.check_button.clicked.connect(self.check)
         self.import_button.clicked.connect(self.start_import)
         self.stop_button.clicked.connect(self.stop)
@@ -154,6 +171,7 @@ class ImportDialog(QDialog):
         self.path_edit.textChanged.connect(self._input_changed)
         self.format_box.currentIndexChanged.connect(self._input_changed)
         self.overwrite_box.toggled.connect(self._input_changed)
+        self.rows_box.currentIndexChanged.connect(self._input_changed)
         self.source_edit.textChanged.connect(self._input_changed)
         self.check_button.setDefault(True)
         if path is not None:
@@ -187,6 +205,8 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(False)
         spreadsheet = self._is_spreadsheet()
         self.mapping_button.setEnabled(spreadsheet and not self.busy)
+        self.rows_box.setEnabled(spreadsheet and not self.busy)
+        self.terms_button.setEnabled(False)
         if spreadsheet:
             self.mapping_label.setText("Columns chosen." if self._mapping else "ketdir will guess the columns; "
                                        "check them with Column mapping…")
@@ -199,10 +219,13 @@ class ImportDialog(QDialog):
         self._input_changed()
 
     def options(self) -> imports.ImportOptions:
+        spreadsheet = self._is_spreadsheet()
         return imports.ImportOptions(format=self.format_box.currentData(),
-                                     mapping=self._mapping if self._is_spreadsheet() else None,
+                                     mapping=self._mapping if spreadsheet else None,
                                      source=self.source_edit.text().strip() or None,
-                                     overwrite_conflicts=self.overwrite_box.isChecked())
+                                     overwrite_conflicts=self.overwrite_box.isChecked(),
+                                     rows=self.rows_box.currentData() if spreadsheet else "stop",
+                                     terms=list(self._terms))
 
     def _choose_file(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Import a file", str(self.path or Path.home()),
@@ -224,6 +247,24 @@ class ImportDialog(QDialog):
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.set_mapping(dialog.mapping())
 
+    def _choose_terms(self) -> None:
+        from ketdir.gui.terms_dialog import TermsDialog
+
+        if self._check is None or not self._check.unmapped_terms:
+            return
+        dialog = TermsDialog(self._check.unmapped_terms, self._terms, self)
+        dialog.accepted.connect(lambda: self.set_terms(dialog.choices()))
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.open()
+
+    def set_terms(self, choices: list[imports.TermChoice]) -> None:
+        """Use these need types for the file's unmapped terms, and check again."""
+        merged = {(c.taxonomy, c.term): c for c in self._terms}
+        merged.update({(c.taxonomy, c.term): c for c in choices})
+        self._terms = list(merged.values())
+        self._input_changed()
+        self.check()
+
     # ------------------------------------------------------------------------- work
 
     def _set_busy(self, job: Job | None) -> None:
@@ -234,6 +275,8 @@ class ImportDialog(QDialog):
             widget.setEnabled(not busy)
         self.check_button.setEnabled(not busy and self.path is not None)
         self.mapping_button.setEnabled(not busy and self._is_spreadsheet())
+        self.rows_box.setEnabled(not busy and self._is_spreadsheet())
+        self.terms_button.setEnabled(not busy and self._check is not None and bool(self._check.unmapped_terms))
         self.stop_button.setEnabled(busy)
         self.close_button.setEnabled(not busy)
         if busy:
@@ -296,7 +339,11 @@ class ImportDialog(QDialog):
         self._show_problems(check)
         self.plan_text.setPlainText("\n".join([check.read_line(), *check.lines()]))
         errors, warnings = len(check.errors), len(check.warnings)
-        if check.plan is None:
+        self.terms_button.setEnabled(bool(check.unmapped_terms))
+        if check.plan is None and check.rows_failing:
+            self.status.setText(f"{errors:,} row(s) have problems. Fix them in the file, or choose to leave them out "
+                                "(Rows with problems) and check again. Nothing was changed.")
+        elif check.plan is None:
             self.status.setText(f"{errors:,} error(s) and {warnings:,} warning(s). Fix the errors in the file and "
                                 "check again. Nothing was changed.")
         elif check.refusal:

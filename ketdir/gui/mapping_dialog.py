@@ -5,6 +5,7 @@ the ColumnMapping chosen. Mappings can be saved to a file and loaded again next 
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QTableWidget,
@@ -30,9 +32,19 @@ from ketdir.interop.textfiles import TextProblem
 from ketdir.needs import need_types
 
 NOT_MAPPED = "(not in this sheet)"
-DELIMITERS = (("Detect", None), ("Comma ( , )", ","), ("Semicolon ( ; )", ";"), ("Tab", "\t"), ("Bar ( | )", "|"))
+OTHER = "other"  # the delimiter is typed into the box beside the list
+DELIMITERS = (("Detect", None), ("Comma ( , )", ","), ("Semicolon ( ; )", ";"), ("Tab", "\t"), ("Bar ( | )", "|"),
+              ("Not sign ( ¬ )", "¬"), ("Colon ( : )", ":"), ("Caret ( ^ )", "^"), ("Other…", OTHER))
 ENCODINGS = (("Detect", None), ("UTF-8", "utf-8-sig"), ("Windows-1252", "cp1252"), ("Latin-1", "latin-1"))
 PREVIEW_ROWS = 20
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 class MappingDialog(QDialog):
@@ -67,11 +79,17 @@ class MappingDialog(QDialog):
         self.encoding_box.setAccessibleName("Encoding")
         for label, value in ENCODINGS:
             self.encoding_box.addItem(label, value)
+        self.other_delimiter = QLineEdit()
+        self.other_delimiter.setAccessibleName("Other delimiter: one character")
+        self.other_delimiter.setMaxLength(1)
+        self.other_delimiter.setFixedWidth(40)
+        self.other_delimiter.setEnabled(False)
         for label, box in (("&Sheet:", self.sheet_box), ("&Delimiter:", self.delimiter_box),
-                           ("&Encoding:", self.encoding_box)):
-            caption = QLabel(label)
-            caption.setBuddy(box)
-            reading.addWidget(caption)
+                           (None, self.other_delimiter), ("&Encoding:", self.encoding_box)):
+            if label is not None:
+                caption = QLabel(label)
+                caption.setBuddy(box)
+                reading.addWidget(caption)
             reading.addWidget(box)
         reading.addStretch(1)
         layout.addLayout(reading)
@@ -94,6 +112,13 @@ class MappingDialog(QDialog):
             self.need_constant.addItem(need.label, need.code)
         self.need_constant.currentIndexChanged.connect(self._on_edit)
         form.addRow(QLabel("Need type for every row"), self.need_constant)
+        self.checked_constant = QLineEdit()
+        self.checked_constant.setAccessibleName("Last checked, for rows that do not say")
+        self.checked_constant.setPlaceholderText("YYYY-MM-DD: when a person last checked this sheet")
+        self.checked_constant.textChanged.connect(self._on_edit)
+        checked_label = QLabel("Last chec&ked, for rows that do not say")
+        checked_label.setBuddy(self.checked_constant)
+        form.addRow(checked_label, self.checked_constant)
         scroll = QScrollArea()
         scroll.setWidget(fields)
         scroll.setWidgetResizable(True)
@@ -125,12 +150,14 @@ class MappingDialog(QDialog):
         self.load_button.clicked.connect(self._load)
         layout.addWidget(buttons)
 
-        self.delimiter_box.currentIndexChanged.connect(self._reread)
+        self.delimiter_box.currentIndexChanged.connect(self._delimiter_chosen)
+        self.other_delimiter.textChanged.connect(self._reread)
         self.encoding_box.currentIndexChanged.connect(self._reread)
         self.sheet_box.currentIndexChanged.connect(self._reread)
         if mapping is not None:
-            self._select(self.delimiter_box, mapping.delimiter)
+            self._show_delimiter(mapping.delimiter)
             self._select(self.encoding_box, mapping.encoding)
+            self.checked_constant.setText(mapping.constants.get("assured_date", ""))
         self._reread()
 
     # ----------------------------------------------------------------------- reading
@@ -143,10 +170,35 @@ class MappingDialog(QDialog):
             box.setCurrentIndex(index)
             box.blockSignals(False)
 
+    def _show_delimiter(self, delimiter: str | None) -> None:
+        """Select a delimiter in the list, or type it into the box beside it."""
+        if self.delimiter_box.findData(delimiter) >= 0:
+            self._select(self.delimiter_box, delimiter)
+        else:
+            self._select(self.delimiter_box, OTHER)
+            self.other_delimiter.blockSignals(True)
+            self.other_delimiter.setText(delimiter or "")
+            self.other_delimiter.blockSignals(False)
+        self.other_delimiter.setEnabled(self.delimiter_box.currentData() == OTHER)
+
+    def _delimiter_chosen(self) -> None:
+        other = self.delimiter_box.currentData() == OTHER
+        self.other_delimiter.setEnabled(other)
+        if other:
+            self.other_delimiter.setFocus()
+            if not self.other_delimiter.text():
+                return  # read again once it is typed
+        self._reread()
+
+    def delimiter(self) -> str | None:
+        chosen = self.delimiter_box.currentData()
+        if chosen == OTHER:
+            return self.other_delimiter.text() or None
+        return chosen
+
     def _reading_mapping(self) -> ColumnMapping:
         sheet = self.sheet_box.currentText() or (self._start.sheet if self._start else None)
-        return ColumnMapping(sheet=sheet or None, delimiter=self.delimiter_box.currentData(),
-                             encoding=self.encoding_box.currentData())
+        return ColumnMapping(sheet=sheet or None, delimiter=self.delimiter(), encoding=self.encoding_box.currentData())
 
     def _reread(self) -> None:
         previous = self.mapping() if self._sheet is not None else self._start
@@ -213,14 +265,21 @@ class MappingDialog(QDialog):
         mapping = self.mapping()
         chosen = list(mapping.columns.values())
         twice = sorted({c for c in chosen if chosen.count(c) > 1})
+        checked = self.checked_constant.text().strip()
         if self._sheet is None:
             message, ok = "The file cannot be read.", False
+        elif checked and not _is_date(checked):
+            message, ok = f"“{checked}” is not a date; write it as YYYY-MM-DD, e.g. 2014-01-01.", False
         elif "name" not in mapping.columns:
             message, ok = "Choose the column that holds the service name (required).", False
         elif twice:
             message, ok = f"“{twice[0]}” is chosen for more than one field; choose it once.", False
         else:
-            message = (f"{len(self._sheet.rows):,} rows; {len(mapping.columns)} columns used. "
+            read = ""
+            if self._sheet.delimiter:
+                shown = "tab" if self._sheet.delimiter == "\t" else f"“{self._sheet.delimiter}”"
+                read = f" Read with {shown} between cells, as {self._sheet.encoding}."
+            message = (f"{len(self._sheet.rows):,} rows; {len(mapping.columns)} columns used.{read} "
                        "Rows are checked when you import.")
             ok = True
         self.status.setText(message)
@@ -237,6 +296,8 @@ class MappingDialog(QDialog):
         constants = {}
         if self.need_constant.currentData():
             constants["need"] = self.need_constant.currentData()
+        if self.checked_constant.text().strip():
+            constants["assured_date"] = self.checked_constant.text().strip()
         reading = self._reading_mapping()
         return ColumnMapping(columns=columns, constants=constants, sheet=reading.sheet,
                              delimiter=reading.delimiter, encoding=reading.encoding)
@@ -263,8 +324,9 @@ class MappingDialog(QDialog):
             self.status.setText(str(exc))
             return
         self._start = mapping
-        self._select(self.delimiter_box, mapping.delimiter)
+        self._show_delimiter(mapping.delimiter)
         self._select(self.encoding_box, mapping.encoding)
+        self.checked_constant.setText(mapping.constants.get("assured_date", ""))
         if mapping.sheet and self.sheet_box.findText(mapping.sheet) >= 0:
             self.sheet_box.blockSignals(True)
             self.sheet_box.setCurrentText(mapping.sheet)

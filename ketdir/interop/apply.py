@@ -582,31 +582,39 @@ def _analyse(session: Session, dataset: Dataset, overwrite: bool) -> _Analysis:
     return analysis
 
 
+def has_dates(table: str, fields: list[str]) -> bool:
+    return any(isinstance(MODELS[table].__table__.c[f].type, (Date, DateTime)) for f in fields)
+
+
+def row_checksums(table: str, ids: list[str], values: Iterable[tuple], dates: bool) -> list[int]:
+    """A 64-bit checksum of each row (CRC-32 and Adler-32 of (table, id, values) serialised by marshal,
+    version 2 — no object references, so the same values always give the same bytes — or pickle for dates;
+    for change detection, not security). The staged import computes the same for the same rows."""
+    dumps, crc32, adler32, marshal_dumps = pickle.dumps, zlib.crc32, zlib.adler32, marshal.dumps
+    if dates:
+        blobs = []
+        for rid, value in zip(ids, values):
+            item = (table, rid, value)
+            try:
+                blobs.append(marshal_dumps(item, 2))
+            except ValueError:  # dates: marshal cannot, pickle can
+                blobs.append(dumps(item, 4))
+    else:
+        blobs = [marshal_dumps((table, rid, value), 2) for rid, value in zip(ids, values)]
+    return [(a << 32) | b for a, b in zip(map(crc32, blobs), map(adler32, blobs))]
+
+
 def _owner_hashes(incoming: dict[str, dict[str, dict[str, Any]]], owner_of: dict[str, dict[str, Key | None]],
                   fields: dict[str, list[str]]) -> dict[Key, int]:
-    """An order-independent fingerprint of each owner's rows: the XOR of a 64-bit checksum per row
-    (CRC-32 and Adler-32 of the row's values serialised by marshal, version 2 — no object references, so
-    the same values always give the same bytes — or pickle for dates; for change detection, not security)."""
+    """An order-independent fingerprint of each owner's rows: the XOR of the checksums of its rows."""
     hashes: dict[Key, int] = defaultdict(int)
-    dumps, crc32, adler32, marshal_dumps = pickle.dumps, zlib.crc32, zlib.adler32, marshal.dumps
     for table, rows in incoming.items():
         owners = owner_of.get(table)
         if owners is None and table not in OWNERS:
             continue  # taxonomies and terms belong to no one
         get = _getter(fields.get(table, []))
         ids = list(rows)
-        if any(isinstance(MODELS[table].__table__.c[f].type, (Date, DateTime)) for f in fields.get(table, [])):
-            blobs = []
-            for rid, row in rows.items():
-                values = (table, rid, get(row))
-                try:
-                    blobs.append(marshal_dumps(values, 2))
-                except ValueError:  # dates: marshal cannot, pickle can
-                    blobs.append(dumps(values, 4))
-        else:
-            blobs = [marshal_dumps((table, rid, get(row)), 2) for rid, row in rows.items()]
-        sums = [(a << 32) | b for a, b in zip(map(crc32, blobs), map(adler32, blobs))]
-        del blobs
+        sums = row_checksums(table, ids, map(get, rows.values()), has_dates(table, fields.get(table, [])))
         if owners is None:
             for rid, value in zip(ids, sums):
                 hashes[(table, rid)] ^= value
@@ -618,14 +626,19 @@ def _owner_hashes(incoming: dict[str, dict[str, dict[str, Any]]], owner_of: dict
     return hashes
 
 
-def _service_hashes(incoming: dict[str, dict[str, dict[str, Any]]], links: dict[str, set[Key]],
-                    owner_hashes: dict[Key, int]) -> dict[str, str]:
+def service_hashes(service_ids: Iterable[str], links: dict[str, set[Key]], owner_hashes: dict[Key, int]
+                   ) -> dict[str, str]:
     """What the source says about each service: its rows, and its locations' and organisation's rows."""
     out = {}
-    for sid in incoming.get("service", {}):
+    for sid in service_ids:
         parts = [owner_hashes.get(("service", sid), 0), *sorted(owner_hashes.get(k, 0) for k in links.get(sid, ()))]
         out[sid] = hashlib.sha1(b"".join(p.to_bytes(8, "big") for p in parts)).hexdigest()
     return out
+
+
+def _service_hashes(incoming: dict[str, dict[str, dict[str, Any]]], links: dict[str, set[Key]],
+                    owner_hashes: dict[Key, int]) -> dict[str, str]:
+    return service_hashes(incoming.get("service", {}), links, owner_hashes)
 
 
 def _service_links(incoming: dict[str, dict[str, dict[str, Any]]]) -> dict[str, set[Key]]:

@@ -62,6 +62,8 @@ MODELS: dict[str, type[m.Base]] = {
 KETDIR_ONLY: dict[str, tuple[str, ...]] = {
     "service": ("is_demo", "source_url", "bank_holidays", "nation", "version"),
     "phone": ("verified",),
+    "service_area": ("service_at_location_id",),  # HSDS 1.x had it; 3.0 does not
+    "attribute": ("label",),  # HSDS 3.1 has it; 3.0 does not
 }
 LOCAL_ONLY: dict[str, tuple[str, ...]] = {"service": ("version",)}
 
@@ -255,6 +257,21 @@ class Table:
 
 
 @dataclass
+class UnmappedTerm:
+    """A foreign taxonomy term that maps to no need type: kept, but search by need will not find it."""
+
+    taxonomy: str
+    code: str
+    name: str
+    services: int  # how many services in the import carry it
+
+    @property
+    def key(self) -> str:
+        """What a terms file (taxonomy,code_or_term,need) matches it by: its code if it has one, else its name."""
+        return self.code or self.name
+
+
+@dataclass
 class Dataset:
     """HSDS tables read from one source, plus what is known about the source."""
 
@@ -271,6 +288,7 @@ class Dataset:
     unchanged_ids: frozenset[str] = frozenset()
     validated: bool = False
     declares_ketdir: bool = False  # the input carries ketdir's own fields (a ketdir export)
+    unmapped_terms: list[UnmappedTerm] = field(default_factory=list)  # filled by validate
 
     def table(self, name: str) -> Table:
         if name not in self.tables:

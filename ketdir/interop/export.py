@@ -17,10 +17,12 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import itertools
 import json
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -33,17 +35,7 @@ from ketdir.paths import data_dir
 from ketdir.store.engine import get_meta
 
 SCHEMA_DIR_NAME = "hsds/schema"
-# Fields HSDS requires: written as "" when the database has nothing, so the export stays valid.
-REQUIRED_TEXT: dict[str, tuple[str, ...]] = {
-    "organization": ("name", "description"),
-    "service": ("name", "status"),
-    "location": ("location_type",),
-    "phone": ("number",),
-    "address": ("address_1", "city", "state_province", "postal_code", "country", "address_type"),
-    "taxonomy": ("name", "description"),
-    "taxonomy_term": ("name", "description"),
-}
-EXTRA_COLUMNS = {"attribute": ("label",)}  # model columns of HSDS 3.1 that 3.0's schema lacks
+NATION_NAMES = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
 
 
 def schema_dir() -> Path:
@@ -60,7 +52,7 @@ def file_name(table: str) -> str:
 
 
 def export_columns(table: str) -> list[str]:
-    """HSDS column order (as in the schema) for the columns ketdir keeps."""
+    """HSDS column order (as in the schema) for the columns ketdir keeps, each once."""
     ours = hsds_columns(table)
     order = [name for name in load_schema(table)["properties"] if name in ours]
     return order + [c for c in ours if c not in order]
@@ -104,12 +96,47 @@ def _with_ketdir(session: Session, table: str) -> Iterator[dict[str, Any]]:
     elif table == "taxonomy_term":
         yield from extensions.term_rows()
     elif table == "attribute":
-        for owner in ("service", "phone"):
+        for owner in extensions.OWNERS:
             model_table = MODELS[owner].__table__
             cols = [model_table.c.id] + [model_table.c[f.name] for f in extensions.FIELDS if f.table == owner]
             for row in session.execute(select(*cols).order_by(model_table.c.id)).yield_per(5000):
                 yield from extensions.attributes_for(owner, dict(row._mapping))
     yield from _rows(session, table)
+
+
+class RequiredValues:
+    """Values for fields HSDS requires that a record may lack, derived from what the directory knows (never
+    made up): an address's state_province is its region, else the UK nation of the services there; a
+    description the record lacks is its name. Other missing values stay missing, and --validate says so."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._nations: dict[str, str] | None = None
+        self.derived: list[dict[str, Any]] = []  # ketdir attributes saying which values were derived
+
+    def nation_of(self, location_id: str | None) -> str | None:
+        if self._nations is None:
+            from ketdir.store.models import Service, ServiceAtLocation
+
+            self._nations = {}
+            query = select(ServiceAtLocation.location_id, Service.nation).join(
+                Service, Service.id == ServiceAtLocation.service_id).order_by(ServiceAtLocation.id)
+            for location, nation in self.session.execute(query):
+                if nation in NATION_NAMES:
+                    self._nations.setdefault(location, NATION_NAMES[nation])
+        return self._nations.get(location_id) if location_id else None
+
+    def fill(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
+        field, value = None, None
+        if table == "address" and not row.get("state_province"):
+            field, value = "state_province", row.get("region") or self.nation_of(row.get("location_id"))
+        elif table in ("organization", "taxonomy", "taxonomy_term") and not row.get("description"):
+            field, value = "description", row.get("name")
+        if not value or row.get("id") in (extensions.TAXONOMY_ID, extensions.DERIVED_TERM_ID) or \
+                str(row.get("taxonomy") or "") == extensions.TAXONOMY_NAME:
+            return row
+        self.derived.append(extensions.derived_attribute(table, row["id"], field))
+        return {**row, field: value}
 
 
 @dataclass
@@ -143,13 +170,17 @@ def _descriptor(session: Session, resources: list[dict[str, Any]]) -> dict[str, 
     }
 
 
-def _table_csv(session: Session, table: str) -> tuple[bytes, int]:
-    columns = export_columns(table) + [c for c in EXTRA_COLUMNS.get(table, ()) if c not in export_columns(table)]
+def _table_csv(session: Session, table: str, required: RequiredValues) -> tuple[bytes, int]:
+    columns = export_columns(table)
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     count = 0
-    for row in _with_ketdir(session, table):
+    rows = _with_ketdir(session, table)
+    if table == "attribute":  # attribute comes last: every derived value is known by now
+        rows = itertools.chain(required.derived, rows)
+    for row in rows:
+        row = required.fill(table, row)
         writer.writerow([csv_value(row.get(c)) for c in columns])
         count += 1
     return out.getvalue().encode("utf-8"), count
@@ -157,15 +188,17 @@ def _table_csv(session: Session, table: str) -> tuple[bytes, int]:
 
 def _resource(table: str, path: str, data: bytes) -> dict[str, Any]:
     schema = load_schema(table)
-    columns = export_columns(table) + list(EXTRA_COLUMNS.get(table, ()))
+    required = set(schema.get("required", ()))
     fields = []
-    for name in columns:
-        prop = schema["properties"].get(name, {"type": "string", "description": "HSDS 3.1 field."})
+    for name in export_columns(table):
+        prop = schema["properties"][name]
         field = {"name": name, "type": _field_type(prop)}
         if prop.get("description"):
             field["description"] = prop["description"]
         if prop.get("format") and field["type"] == "string" and prop["format"] != "uuid":
             field["format"] = prop["format"] if prop["format"] in ("email", "uri") else "default"
+        if name in required:
+            field["constraints"] = {"required": True}
         fields.append(field)
     return {
         "name": table,
@@ -175,7 +208,7 @@ def _resource(table: str, path: str, data: bytes) -> dict[str, Any]:
         "mediatype": "text/csv",
         "encoding": "utf-8",
         "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
-        "schema": {"fields": fields, "primaryKey": "id"},
+        "schema": {"fields": fields, "primaryKey": "id", "missingValues": [""]},  # an empty cell: no value
     }
 
 
@@ -186,10 +219,11 @@ def export_datapackage(session: Session, path: Path | str, *,
     files: list[tuple[str, bytes]] = []
     resources = []
     counts: dict[str, int] = {}
+    required = RequiredValues(session)
     for i, table in enumerate(TABLE_ORDER):
         if progress:
             progress(i / len(TABLE_ORDER), f"Exporting {table.replace('_', ' ')}")
-        data, count = _table_csv(session, table)
+        data, count = _table_csv(session, table, required)
         name = file_name(table)
         files.append((name, data))
         resources.append(_resource(table, name, data))
@@ -217,17 +251,18 @@ def export_datapackage(session: Session, path: Path | str, *,
 
 @functools.cache
 def _object_columns(table: str) -> tuple[str, ...]:
-    return tuple(export_columns(table) + list(EXTRA_COLUMNS.get(table, ())))
+    return tuple(export_columns(table))
 
 
 def _clean(table: str, row: dict[str, Any]) -> dict[str, Any]:
-    """An HSDS object for a row: None left out, required text present, numbers and dates as JSON."""
+    """An HSDS object for a row: None left out, numbers and dates as JSON. A field HSDS requires is there even
+    when empty (JSON Schema asks only that; unlike a CSV cell, "" is a value here, so nothing is derived)."""
     out: dict[str, Any] = {}
-    required = REQUIRED_TEXT.get(table, ())
+    needed = _required(table)
     for name in _object_columns(table):
         value = row.get(name)
         if value is None:
-            if name in required:
+            if name in needed:
                 out[name] = ""
             continue
         out[name] = json_value(value)
@@ -237,6 +272,11 @@ def _clean(table: str, row: dict[str, Any]) -> dict[str, Any]:
 def hsds_object(table: str, row: dict[str, Any]) -> dict[str, Any]:
     """One row as an HSDS object: its own fields only, nothing nested (a list item of the API)."""
     return _clean(table, row)
+
+
+@lru_cache(maxsize=None)
+def _required(table: str) -> frozenset[str]:
+    return frozenset(load_schema(table).get("required", ()))
 
 
 class Tree:
@@ -257,6 +297,9 @@ class Tree:
                     self.ext[attr["link_id"]].append(attr)
         self.ext_terms = {t["id"]: t for t in extensions.term_rows()}
 
+    def clean(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
+        return _clean(table, row)
+
     def children(self, table: str, field: str, value: Any) -> list[dict[str, Any]]:
         key = (table, field)
         if key not in self.by:
@@ -270,16 +313,16 @@ class Tree:
     def attributes(self, link_id: str) -> list[dict[str, Any]]:
         out = []
         for attr in [*self.children("attribute", "link_id", link_id), *self.ext.get(link_id, [])]:
-            obj = _clean("attribute", attr)
+            obj = self.clean("attribute", attr)
             term = self.rows["taxonomy_term"].get(attr["taxonomy_term_id"]) or self.ext_terms.get(attr["taxonomy_term_id"])
             if term is not None:
-                term_obj = _clean("taxonomy_term", term)
+                term_obj = self.clean("taxonomy_term", term)
                 taxonomy_id = term.get("taxonomy_id")
                 taxonomy = self.rows["taxonomy"].get(taxonomy_id) if taxonomy_id else None
                 if taxonomy is None and taxonomy_id == extensions.TAXONOMY_ID:
                     taxonomy = extensions.taxonomy_row()
                 if taxonomy is not None:
-                    term_obj["taxonomy_detail"] = _clean("taxonomy", taxonomy)
+                    term_obj["taxonomy_detail"] = self.clean("taxonomy", taxonomy)
                 obj["taxonomy_term"] = term_obj
             out.append(obj)
         return out
@@ -289,14 +332,14 @@ class Tree:
             obj[key] = items
 
     def phone(self, row: dict[str, Any]) -> dict[str, Any]:
-        obj = _clean("phone", row)
-        self._with(obj, "languages", [_clean("language", r) for r in self.children("language", "phone_id", row["id"])
+        obj = self.clean("phone", row)
+        self._with(obj, "languages", [self.clean("language", r) for r in self.children("language", "phone_id", row["id"])
                                       if r.get("service_id") is None])
         self._with(obj, "attributes", self.attributes(row["id"]))
         return obj
 
     def contact(self, row: dict[str, Any]) -> dict[str, Any]:
-        obj = _clean("contact", row)
+        obj = self.clean("contact", row)
         self._with(obj, "phones", [self.phone(p) for p in self.children("phone", "contact_id", row["id"])
                                    if p.get("service_id") is None and p.get("service_at_location_id") is None])
         self._with(obj, "attributes", self.attributes(row["id"]))
@@ -304,24 +347,24 @@ class Tree:
 
     def location(self, row: dict[str, Any]) -> dict[str, Any]:
         lid = row["id"]
-        obj = _clean("location", row)
+        obj = self.clean("location", row)
         free = lambda r: r.get("service_id") is None and r.get("service_at_location_id") is None  # noqa: E731
-        self._with(obj, "languages", [_clean("language", r) for r in self.children("language", "location_id", lid)
+        self._with(obj, "languages", [self.clean("language", r) for r in self.children("language", "location_id", lid)
                                       if r.get("service_id") is None and r.get("phone_id") is None])
-        self._with(obj, "addresses", [_clean("address", r) for r in self.children("address", "location_id", lid)])
+        self._with(obj, "addresses", [self.clean("address", r) for r in self.children("address", "location_id", lid)])
         self._with(obj, "contacts", [self.contact(r) for r in self.children("contact", "location_id", lid) if free(r)])
         self._with(obj, "accessibility",
-                   [_clean("accessibility", r) for r in self.children("accessibility", "location_id", lid)])
+                   [self.clean("accessibility", r) for r in self.children("accessibility", "location_id", lid)])
         self._with(obj, "phones", [self.phone(r) for r in self.children("phone", "location_id", lid)
                                    if free(r) and r.get("contact_id") is None])
-        self._with(obj, "schedules", [_clean("schedule", r) for r in self.children("schedule", "location_id", lid)
+        self._with(obj, "schedules", [self.clean("schedule", r) for r in self.children("schedule", "location_id", lid)
                                       if free(r)])
         self._with(obj, "attributes", self.attributes(lid))
         return obj
 
     def organization(self, row: dict[str, Any]) -> dict[str, Any]:
         oid = row["id"]
-        obj = _clean("organization", row)
+        obj = self.clean("organization", row)
         alone = lambda r: all(r.get(f) is None for f in  # noqa: E731
                               ("service_id", "service_at_location_id", "location_id", "contact_id"))
         self._with(obj, "contacts", [self.contact(r) for r in self.children("contact", "organization_id", oid)
@@ -332,13 +375,13 @@ class Tree:
 
     def service_at_location(self, row: dict[str, Any]) -> dict[str, Any]:
         sal_id = row["id"]
-        obj = _clean("service_at_location", row)
+        obj = self.clean("service_at_location", row)
         no_service = lambda r: r.get("service_id") is None  # noqa: E731
         self._with(obj, "contacts", [self.contact(r) for r in self.children("contact", "service_at_location_id", sal_id)
                                      if no_service(r)])
         self._with(obj, "phones", [self.phone(r) for r in self.children("phone", "service_at_location_id", sal_id)
                                    if no_service(r)])
-        self._with(obj, "schedules", [_clean("schedule", r) for r in
+        self._with(obj, "schedules", [self.clean("schedule", r) for r in
                                       self.children("schedule", "service_at_location_id", sal_id) if no_service(r)])
         location = self.rows["location"].get(row["location_id"])
         if location is not None:
@@ -348,18 +391,18 @@ class Tree:
 
     def service(self, row: dict[str, Any]) -> dict[str, Any]:
         sid = row["id"]
-        obj = _clean("service", row)
+        obj = self.clean("service", row)
         self._with(obj, "phones", [self.phone(r) for r in self.children("phone", "service_id", sid)])
-        self._with(obj, "schedules", [_clean("schedule", r) for r in self.children("schedule", "service_id", sid)])
-        self._with(obj, "service_areas", [_clean("service_area", r) for r in
+        self._with(obj, "schedules", [self.clean("schedule", r) for r in self.children("schedule", "service_id", sid)])
+        self._with(obj, "service_areas", [self.clean("service_area", r) for r in
                                           self.children("service_area", "service_id", sid)])
         self._with(obj, "service_at_locations", [self.service_at_location(r) for r in
                                                  self.children("service_at_location", "service_id", sid)])
-        self._with(obj, "languages", [_clean("language", r) for r in self.children("language", "service_id", sid)])
+        self._with(obj, "languages", [self.clean("language", r) for r in self.children("language", "service_id", sid)])
         org = self.rows["organization"].get(row.get("organization_id"))
         if org is not None:
             obj["organization"] = self.organization(org)
-        self._with(obj, "cost_options", [_clean("cost_option", r) for r in
+        self._with(obj, "cost_options", [self.clean("cost_option", r) for r in
                                          self.children("cost_option", "service_id", sid)])
         self._with(obj, "contacts", [self.contact(r) for r in self.children("contact", "service_id", sid)])
         self._with(obj, "attributes", self.attributes(sid))

@@ -2,7 +2,8 @@
 
 HSDS has no place for "this is a training record" (service.is_demo), "no source confirmed this
 number" (phone.verified), the page a person checked (source_url), whether weekly hours apply on bank
-holidays, or which UK nation's bank holidays apply. Export writes each non-default value as an
+holidays, or which UK nation's bank holidays apply; nor, in 3.0, for fields of other HSDS versions ketdir
+keeps (a service area's service_at_location_id from 1.x, an attribute's label from 3.1). Export writes each non-default value as an
 `attribute` (link_type "ketdir", value as text) pointing at a term of the taxonomy "ketdir"; import
 turns those attributes back into columns and does not store them as attributes. So an export read back
 in restores exactly what the database held.
@@ -43,8 +44,24 @@ FIELDS: tuple[ExtensionField, ...] = (
     ExtensionField("service", "nation", "ENG", "UK nation whose bank holidays apply: ENG, WLS, SCT or NIR."),
     ExtensionField("phone", "verified", True,
                    "false: no source confirmed this number; check it before giving it out."),
+    ExtensionField("service_area", "service_at_location_id", None,
+                   "The service at a location this area belongs to (HSDS 1.x had this field; 3.0 does not)."),
+    ExtensionField("attribute", "label", None, "The attribute's label (an HSDS 3.1 field; 3.0 does not have it)."),
 )
+OWNERS = tuple(dict.fromkeys(f.table for f in FIELDS))  # tables whose rows can carry ketdir fields
 BY_TERM = {f.term_id: f for f in FIELDS}
+
+
+# "ketdir filled this field": HSDS requires it, the directory had no value, and the export derived one (an
+# address's region as its state_province). Reading the export back empties the field again.
+DERIVED_TERM_ID = stable_id("ketdir-field", "derived")
+DERIVED_TABLES = ("address", "organization", "taxonomy", "taxonomy_term")
+
+
+def derived_attribute(table: str, row_id: str, field: str) -> dict[str, Any]:
+    return {"id": stable_id(str(row_id), "ketdir", "derived", field), "link_id": row_id,
+            "taxonomy_term_id": DERIVED_TERM_ID, "link_type": LINK_TYPE, "link_entity": table, "value": field,
+            "label": None}
 
 
 def attribute_id(link_id: str, f: ExtensionField) -> str:
@@ -62,7 +79,10 @@ def term_rows() -> list[dict[str, Any]]:
          "parent_id": None, "taxonomy": TAXONOMY_NAME, "language": "en", "taxonomy_id": TAXONOMY_ID,
          "term_uri": None}
         for f in FIELDS
-    ]
+    ] + [{"id": DERIVED_TERM_ID, "code": "derived", "name": "derived value", "parent_id": None,
+          "description": "HSDS requires the field this names; the directory had no value, so the export derived one "
+                         "(ketdir reads it back as empty).",
+          "taxonomy": TAXONOMY_NAME, "language": "en", "taxonomy_id": TAXONOMY_ID, "term_uri": None}]
 
 
 def _text(value: Any) -> str:
@@ -90,7 +110,7 @@ def absorb(dataset: Dataset) -> None:
     attributes = dataset.tables.get("attribute")
     terms = dataset.tables.get("taxonomy_term")
     taxonomies = dataset.tables.get("taxonomy")
-    ketdir_terms = set(BY_TERM)
+    ketdir_terms = set(BY_TERM) | {DERIVED_TERM_ID}
     if terms:
         for row in terms.rows:
             if str(row.get("taxonomy") or "").strip() == TAXONOMY_NAME or str(row.get("taxonomy_id") or "") == TAXONOMY_ID:
@@ -127,7 +147,17 @@ def absorb(dataset: Dataset) -> None:
                 row.setdefault(f.name, f.default)
         if table in dataset.tables:
             dataset.tables[table].columns.update(f.name for f in fields)
+    derived: dict[str, dict[str, dict[str, Any]]] = {}
     for f, row, where in carried:
+        if str(row.get("taxonomy_term_id") or "") == DERIVED_TERM_ID:
+            table = str(row.get("link_entity") or "")
+            if table in DERIVED_TABLES:
+                if table not in derived:
+                    derived[table] = {str(r.get("id")): r for r in dataset.rows(table)}
+                target = derived[table].get(str(row.get("link_id")))
+                if target is not None and row.get("value") in target:
+                    target[row["value"]] = None
+            continue
         if f is None:
             dataset.problems.append(Problem(WARNING, where.file, where.row, where.field("taxonomy_term_id"),
                                             "this ketdir field is not known to this version of ketdir; it was "

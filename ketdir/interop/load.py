@@ -1,6 +1,7 @@
 """Pick the right reader for a path: datapackage, HSDS JSON, legacy ORUK, or spreadsheet."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import zipfile
 from pathlib import Path
@@ -40,14 +41,16 @@ def _json_is_legacy(path: Path) -> bool:
                 return False
             path = first
         document = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, ValueError, UnicodeDecodeError):
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
         return False  # the JSON reader reports the problem precisely
     return looks_legacy(document)
 
 
 def read_any(path: Path | str, fmt: str = "auto", *, mapping: ColumnMapping | None = None,
-             source: str | None = None) -> Dataset:
-    """Read a path into a Dataset (problems found while reading are in dataset.problems)."""
+             source: str | None = None, encoding: str | None = None, rows: str = "stop") -> Dataset:
+    """Read a path into a Dataset (problems found while reading are in dataset.problems). `encoding` overrides
+    detection for CSV files (a datapackage's or a spreadsheet's); `rows` is what a spreadsheet's failing rows do
+    (read_spreadsheet.ROW_CHOICES)."""
     path = Path(path)
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -65,7 +68,7 @@ def read_any(path: Path | str, fmt: str = "auto", *, mapping: ColumnMapping | No
     if fmt == "datapackage":
         from ketdir.interop.read_datapackage import read_datapackage
 
-        return read_datapackage(path, source=source)
+        return read_datapackage(path, source=source, encoding=encoding)
     if fmt == "json":
         from ketdir.interop.read_json import read_json
 
@@ -73,7 +76,9 @@ def read_any(path: Path | str, fmt: str = "auto", *, mapping: ColumnMapping | No
     if fmt == "legacy":
         from ketdir.interop.read_legacy import read_legacy
 
-        return read_legacy(path, source=source)
+        return read_legacy(path, source=source, encoding=encoding)
     from ketdir.interop.read_spreadsheet import read_spreadsheet
 
-    return read_spreadsheet(path, mapping, source=source)
+    if encoding:
+        mapping = dataclasses.replace(mapping or ColumnMapping(), encoding=encoding)
+    return read_spreadsheet(path, mapping, source=source, rows=rows)

@@ -7,14 +7,17 @@ tables (`physical_addresses.csv`, `regular_schedules.csv` ...) are recognised an
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
+import io
 import json
 import posixpath
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 from ketdir.interop.dataset import (
     ERROR,
@@ -25,8 +28,9 @@ from ketdir.interop.dataset import (
     Where,
     table_for_stem,
 )
-from ketdir.interop.textfiles import TextProblem, decode_utf8, normalise_header, read_csv_text
+from ketdir.interop.textfiles import TextProblem, decode_utf8, detect_encoding, normalise_header, read_csv_text
 
+LINK_PLACEHOLDER = re.compile(r"[\w./\\-]*datapackage\.json")
 LEGACY_STEMS = {
     "physical_address", "physical_addresses", "postal_address", "postal_addresses",
     "regular_schedule", "regular_schedules", "holiday_schedule", "holiday_schedules",
@@ -56,10 +60,17 @@ class RawTable:
 
 @dataclass
 class PackageFiles:
-    """The files of a folder or zip: name -> bytes, plus a label for messages."""
+    """The files of a folder or zip: name -> bytes, plus a label for messages. `open(name)` reads a file as a
+    stream instead (a large import reads its files a piece at a time)."""
 
     label: str
     members: dict[str, Callable[[], bytes]]
+    opener: Callable[[str], BinaryIO] | None = None
+
+    def open(self, name: str) -> BinaryIO:
+        if self.opener is None:
+            return io.BytesIO(self.members[name]())
+        return self.opener(name)
 
 
 def open_package(path: Path) -> PackageFiles:
@@ -72,7 +83,7 @@ def open_package(path: Path) -> PackageFiles:
         for child in sorted(path.iterdir()):
             if child.is_file():
                 members[child.name] = child.read_bytes
-        return PackageFiles(path.name, members)
+        return PackageFiles(path.name, members, lambda name: (path / name).open("rb"))
     try:
         archive = zipfile.ZipFile(path)
         names = [i.filename for i in archive.infolist() if not i.is_dir()]
@@ -103,11 +114,21 @@ def open_package(path: Path) -> PackageFiles:
         return read
 
     members = {n[len(prefix):]: reader(n) for n in names if n.startswith(prefix) and "/" not in n[len(prefix):]}
-    return PackageFiles(path.name, members)
+    return PackageFiles(path.name, members, lambda name: archive.open(prefix + name))
 
 
-def _descriptor(files: PackageFiles, problems: list[Problem]) -> dict[str, str]:
-    """file name -> table name from datapackage.json (empty when absent or unusable)."""
+def _declared_encodings(descriptor: dict) -> dict[str, str]:
+    """file name -> the encoding datapackage.json declares for it (Frictionless `encoding`)."""
+    found: dict[str, str] = {}
+    for resource in descriptor.get("resources", []):
+        if isinstance(resource, dict) and isinstance(resource.get("path"), str) \
+                and isinstance(resource.get("encoding"), str):
+            found[posixpath.basename(resource["path"])] = resource["encoding"]
+    return found
+
+
+def _descriptor(files: PackageFiles, problems: list[Problem], encodings: dict[str, str]) -> dict[str, str]:
+    """file name -> table name from datapackage.json (empty when absent or unusable); fills `encodings`."""
     name = next((n for n in files.members if n.lower() == "datapackage.json"), None)
     if name is None:
         problems.append(Problem(WARNING, files.label, None, None,
@@ -120,12 +141,24 @@ def _descriptor(files: PackageFiles, problems: list[Problem]) -> dict[str, str]:
     except TextProblem as exc:
         problems.append(exc.problem)
         return {}
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
         sample = data[:60].decode("utf-8", "replace").strip()
-        problems.append(Problem(WARNING, name, exc.lineno, None,
-                                f"datapackage.json is not valid JSON (it starts “{sample}”); the CSV files were "
-                                "recognised by their names instead.", code="bad-descriptor"))
+        if LINK_PLACEHOLDER.fullmatch(sample):
+            # A symbolic link stored as text (git on Windows, some zips): the descriptor is elsewhere.
+            problems.append(Problem(WARNING, name, 1, None,
+                                    f"datapackage.json only holds the path “{sample}” (a link that was copied as "
+                                    "text), not a descriptor; the CSV files were recognised by their names.",
+                                    code="linked-descriptor"))
+            return {}
+        line = getattr(exc, "lineno", None)
+        problems.append(Problem(ERROR, name, line, None,
+                                f"datapackage.json is not valid JSON (it starts “{sample}”), so ketdir cannot tell "
+                                "which file holds which table or how to read them. The package is damaged or "
+                                "incomplete: download or export it again (or delete datapackage.json to have "
+                                "the CSV files recognised by their names).", code="bad-descriptor"))
         return {}
+    if isinstance(descriptor, dict):
+        encodings.update(_declared_encodings(descriptor))
     mapping: dict[str, str] = {}
     for resource in descriptor.get("resources", []) if isinstance(descriptor, dict) else []:
         if not isinstance(resource, dict):
@@ -138,10 +171,14 @@ def _descriptor(files: PackageFiles, problems: list[Problem]) -> dict[str, str]:
     return mapping
 
 
-def read_raw_tables(files: PackageFiles, problems: list[Problem]) -> tuple[dict[str, RawTable], str]:
+def read_raw_tables(files: PackageFiles, problems: list[Problem], encoding: str | None = None
+                    ) -> tuple[dict[str, RawTable], str]:
     """Every CSV file of the package, keyed by its table stem ("services", "regular_schedules" ...),
-    and the content hash of the package (names and bytes of its CSV and JSON files)."""
-    by_descriptor = _descriptor(files, problems)
+    and the content hash of the package (names and bytes of its CSV and JSON files). HSDS says UTF-8; a file
+    in another encoding is read in the one `encoding` names, the descriptor declares, or detection finds (with
+    a warning saying so)."""
+    declared: dict[str, str] = {}
+    by_descriptor = _descriptor(files, problems, declared)
     raw: dict[str, RawTable] = {}
     digest = hashlib.sha256()
     for name in sorted(files.members):
@@ -154,9 +191,12 @@ def read_raw_tables(files: PackageFiles, problems: list[Problem]) -> tuple[dict[
         stem = by_descriptor.get(name) or Path(name).stem
         stem = stem.strip().lower()
         try:
-            text = decode_utf8(data, name)
+            decoded = detect_encoding(data, name, encoding or _usable(declared.get(name)))
             del data
-            header, rows = read_csv_text(text, name)
+            if decoded.note is not None:
+                problems.append(decoded.note)
+            header, rows = read_csv_text(decoded.text, name)
+            del decoded
         except TextProblem as exc:
             problems.append(exc.problem)
             continue
@@ -181,6 +221,17 @@ def read_raw_tables(files: PackageFiles, problems: list[Problem]) -> tuple[dict[
             continue
         raw[stem] = table
     return raw, digest.hexdigest()
+
+
+def _usable(encoding: str | None) -> str | None:
+    """A declared encoding Python knows; UTF-8 is left to detection (which also accepts a BOM)."""
+    if not encoding or encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        return None
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return None
+    return encoding
 
 
 def is_legacy(raw: dict[str, RawTable]) -> bool:
@@ -213,13 +264,13 @@ def tables_to_dataset(raw: dict[str, RawTable], dataset: Dataset) -> None:
         target.where.extend([Where(file, number) for number in table.numbers])
 
 
-def read_datapackage(path: Path, *, source: str | None = None) -> Dataset:
+def read_datapackage(path: Path, *, source: str | None = None, encoding: str | None = None) -> Dataset:
     """Read a folder or zip. Problems that stop reading are in `dataset.problems` as errors."""
     path = Path(path)
     dataset = Dataset(source=source or "", path=str(path), format="datapackage")
     try:
         files = open_package(path)
-        raw, dataset.content_hash = read_raw_tables(files, dataset.problems)
+        raw, dataset.content_hash = read_raw_tables(files, dataset.problems, encoding)
     except SourceProblem as exc:
         dataset.problems.append(exc.problem)
         dataset.source = dataset.source or path.stem
@@ -232,12 +283,29 @@ def read_datapackage(path: Path, *, source: str | None = None) -> Dataset:
         legacy_tables_to_dataset(raw, dataset)
     else:
         tables_to_dataset(raw, dataset)
+    _check_services_file(dataset)
     if not any(t.rows for t in dataset.tables.values()) and not dataset.errors:
         dataset.problems.append(Problem(ERROR, files.label, None, None,
                                         "no HSDS tables were found (expected files such as services.csv and "
                                         "organizations.csv). Choose the folder or zip of an HSDS export.",
                                         code="empty"))
     return dataset
+
+
+def _check_services_file(dataset: Dataset) -> None:
+    """A services file with no rows while other files point at services: the export was cut short. One clear
+    error, rather than one broken link for every row that points at a service."""
+    services = dataset.tables.get("service")
+    if services is None or services.rows or not services.files:
+        return
+    pointing = sorted({t.files[0] for t in dataset.tables.values()
+                       if t.files and any(r.get("service_id") for r in t.rows)})
+    if pointing:
+        dataset.problems.append(Problem(
+            ERROR, services.files[0], None, None,
+            f"this file has no rows (only its header), but {', '.join(pointing)} refer to services it should hold: "
+            "the export is incomplete. Export or download it again.",
+            code="empty-services"))
 
 
 def _package_name(files: PackageFiles) -> str | None:

@@ -48,6 +48,7 @@ HSDS3: Nesting = {
         "phones": ("phone", "service_at_location_id"),
         "schedules": ("schedule", "service_at_location_id"),
         "location": ("location", "^location_id"),
+        "service": ("service", "^service_id"),
         "attributes": ("attribute", "link_id"),
         "metadata": None,
     },
@@ -173,21 +174,82 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
+# Fields that tell HSDS objects apart (beyond id and name, which most have). A top-level item is the kind whose
+# marks it has most of; HSDS 1.x (Open Referral UK v1) keys count too, for the legacy reader.
+MARKS: dict[str, frozenset[str]] = {
+    "service": frozenset({"status", "service_at_locations", "service_areas", "cost_options", "fees_description",
+                          "eligibility_description", "application_process", "interpretation_services", "program_id",
+                          "required_documents", "wait_time", "fees", "accreditations", "licenses", "assured_date",
+                          "assurer_email", "minimum_age", "maximum_age", "regular_schedules", "service_taxonomys",
+                          "eligibilitys", "holiday_schedules"}),
+    "organization": frozenset({"services", "locations", "legal_status", "tax_status", "tax_id", "year_incorporated",
+                               "logo", "uri", "parent_organization_id", "website", "organization_identifiers",
+                               "programs"}),
+    "service_at_location": frozenset({"service_id", "location_id"}),
+    "location": frozenset({"location_type", "addresses", "latitude", "longitude", "transportation", "accessibility",
+                           "external_identifier", "external_identifier_type", "physical_addresses",
+                           "postal_addresses", "accessibility_for_disabilities"}),
+    "taxonomy_term": frozenset({"taxonomy_detail", "term_uri", "parent_id", "code", "taxonomy", "taxonomy_id",
+                                "vocabulary"}),
+    "taxonomy": frozenset({"uri", "version"}),
+}
+# HSDS objects that only make sense inside another one: named when refused.
+PARTS: dict[str, frozenset[str]] = {
+    "phone number": frozenset({"number", "extension"}),
+    "contact": frozenset({"title", "department"}),
+    "schedule": frozenset({"freq", "byday", "opens_at", "closes_at", "dtstart", "wkst", "bymonthday"}),
+    "address": frozenset({"address_1", "postal_code", "state_province", "address_type", "attention"}),
+    "attribute": frozenset({"taxonomy_term_id", "link_id", "link_type", "link_entity"}),
+    "cost option": frozenset({"option", "amount", "currency", "amount_description"}),
+}
+API_ROOT = frozenset({"version", "profile", "openapi_url"})
+SHAPES = {"service": "a service", "organization": "an organisation", "service_at_location": "a service at a location",
+          "location": "a location", "taxonomy_term": "a taxonomy term", "taxonomy": "a taxonomy"}
+KEPT_SHAPES = ("services, services at locations, organisations, locations, taxonomies and taxonomy terms — one, a "
+               "list, an API page or a “full” object")
+
+
 def kind_of(item: Any) -> str:
-    """Which HSDS object a top-level JSON item is."""
+    """Which HSDS object a top-level JSON item is ("unknown" when it is none ketdir imports on its own)."""
     if not isinstance(item, dict):
         return "unknown"
     keys = set(item)
-    if keys & {"service_at_locations", "status", "organization", "schedules", "service_areas", "cost_options",
-               "regular_schedules", "service_taxonomys", "eligibilitys"}:
-        return "service"
-    if keys & {"services", "locations", "organization_identifiers", "programs", "website", "legal_status"}:
-        return "organization"
-    if keys & {"taxonomy_detail", "term_uri", "parent_id", "code"} and "name" in keys:
-        return "taxonomy_term"
-    if keys & {"addresses", "physical_addresses", "location_type", "latitude", "longitude"}:
-        return "location"
-    return "service"
+    if keys and keys <= API_ROOT:
+        return "api-root"
+    scores = {kind: len(keys & marks) for kind, marks in MARKS.items()}
+    if isinstance(item.get("organization"), dict):
+        scores["service"] += 1
+    if isinstance(item.get("service"), dict) or isinstance(item.get("location"), dict):
+        scores["service_at_location"] += 2
+    if {"service_id", "location_id"} <= keys and "name" not in keys:
+        scores["service_at_location"] += 2
+    if keys & {"taxonomy_detail", "taxonomy", "taxonomy_id", "term_uri", "code", "parent_id"}:
+        scores["taxonomy"] = 0  # a term names its taxonomy; a taxonomy has only uri and version
+    part = max(PARTS, key=lambda name: len(keys & PARTS[name]))
+    best = max(scores, key=scores.get)
+    if len(keys & PARTS[part]) > scores[best]:
+        return "part:" + part
+    if scores[best] == 0:
+        return "unknown" if "name" not in keys else "service"  # a bare {id, name}: the commonest, a service
+    return best
+
+
+def shape_problem(kind: str, item: Any, file: str, number: int) -> Problem:
+    """Why a top-level item is refused, naming what it is."""
+    if kind == "api-root":
+        message = ("this is an HSDS API's front page (its version and profile), not directory data. Save what "
+                   "/services returns (every page) or /services/{id}, and import that.")
+    elif kind.startswith("part:"):
+        what = kind[5:]
+        message = (f"this item is {'an' if what[0] in 'aeiou' else 'a'} {what} on its own; ketdir imports "
+                   f"{KEPT_SHAPES}. Import the service (or organisation, or location) it belongs to.")
+    elif isinstance(item, dict):
+        fields = ", ".join(sorted(map(str, item))[:8]) or "none"
+        message = (f"this item is not an HSDS object ketdir imports (its fields: {fields}). ketdir imports "
+                   f"{KEPT_SHAPES}.")
+    else:
+        message = f"this item is {type(item).__name__}, not an HSDS object. ketdir imports {KEPT_SHAPES}."
+    return Problem(ERROR, file, number, None, message, code="json-shape")
 
 
 def items_of(document: Any, file: str, dataset: Dataset) -> list[Any] | None:
@@ -254,10 +316,18 @@ def load_documents(path: Path, dataset: Dataset) -> list[tuple[str, Any]]:
             dataset.problems.append(Problem(ERROR, name, exc.lineno, None,
                                             f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
                                             f"{hint} Fix the file or export it again.", code="json"))
+        except RecursionError:
+            dataset.problems.append(too_deep(name))
     dataset.content_hash = digest.hexdigest()
     if not files.files:
         dataset.problems.append(Problem(ERROR, path.name, None, None, "the folder has no .json files.", code="empty"))
     return documents
+
+
+def too_deep(name: str) -> Problem:
+    return Problem(ERROR, name, None, None,
+                   "the JSON is nested too deeply to be HSDS (objects inside objects, hundreds of levels down). "
+                   "Check it is the file you meant; export it again from its source.", code="json-depth")
 
 
 LEGACY_KEYS = {"regular_schedules", "holiday_schedules", "physical_addresses", "postal_addresses",
@@ -295,11 +365,17 @@ def read_json(path: Path, *, source: str | None = None) -> Dataset:
         counted += len(items)
         for number, item in enumerate(items, start=1):
             kind = kind_of(item)
-            if kind == "unknown":
-                dataset.problems.append(Problem(ERROR, name, number, None,
-                                                "this item is not an HSDS object.", code="json-shape"))
+            if kind not in SHAPES:
+                dataset.problems.append(shape_problem(kind, item, name, number))
                 continue
-            flattener.add(kind, item, Where(name, number))
+            try:
+                flattener.add(kind, item, Where(name, number))
+            except RecursionError:
+                dataset.problems.append(too_deep(name))
+    if not any(t.rows for t in dataset.tables.values()) and not dataset.errors:
+        dataset.problems.append(Problem(ERROR, path.name, None, None,
+                                        "there is nothing to import: the file holds no services, organisations, "
+                                        "locations or taxonomy terms (an empty list or page).", code="empty"))
     if multi_page and declared_total and counted >= declared_total:
         # Every page is here: the feed is complete after all.
         dataset.complete = True

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ketdir.interop.dataset import ERROR, WARNING, Dataset, Problem, Where
-from ketdir.interop.read_json import Flattener, Nesting, items_of, kind_of, load_documents
+from ketdir.interop.read_json import Flattener, Nesting, items_of, kind_of, load_documents, too_deep
 from ketdir.store.models import stable_id
 from ketdir.store.records import LANGUAGE_NAMES
 
@@ -166,14 +166,23 @@ class _Converter:
         self.dataset = dataset
         self.legacy = legacy
         self.vocabularies: dict[str, str] = {}  # vocabulary -> taxonomy id
+        self.origins: dict[tuple[str, str], str] = {}  # (HSDS 3.0 table, id) -> the legacy table that used it first
 
     def rows(self, name: str) -> list[tuple[dict[str, Any], Where]]:
         return self.legacy.get(name, [])
 
-    def out(self, table: str, row: dict[str, Any], where: Where) -> None:
+    def out(self, table: str, row: dict[str, Any], where: Where, origin: str | None = None) -> None:
+        """Add a row to an HSDS 3.0 table. `origin` names the legacy table when several feed one (regular and
+        holiday schedules both become schedules): HSDS 1.x ids are unique only within their own table, so an id
+        another legacy table already used is made unique, the same way every time."""
         target = self.dataset.table(table)
         if where.file not in target.files:
             target.files.append(where.file)
+        row_id = _text(row.get("id"))
+        if origin is not None and row_id is not None:
+            first = self.origins.setdefault((table, row_id), origin)
+            if first != origin:
+                row["id"] = stable_id("legacy", origin, row_id)
         target.add(row, where)
 
     def problem(self, level: str, where: Where, field: str | None, message: str, code: str) -> None:
@@ -225,7 +234,7 @@ class _Converter:
                     "city": row.get("city"), "region": row.get("region"),
                     "state_province": row.get("state_province"), "postal_code": row.get("postal_code"),
                     "country": row.get("country") or "GB", "address_type": kind,
-                }, where)
+                }, where, f"{kind}_address")
         for row, where in self.rows("phone"):
             self.out("phone", {
                 "id": row.get("id"), "location_id": row.get("location_id"), "service_id": row.get("service_id"),
@@ -238,7 +247,7 @@ class _Converter:
                     self.out("language", {
                         "id": stable_id(str(row.get("id")), "language", code.lower()), "phone_id": row.get("id"),
                         "code": code.lower(), "name": LANGUAGE_NAMES.get(code.lower()),
-                    }, where)
+                    }, where, "phone")
         for row, where in self.rows("contact"):
             self.out("contact", {
                 "id": row.get("id"), "organization_id": row.get("organization_id"),
@@ -262,7 +271,7 @@ class _Converter:
             self.out("language", {
                 "id": row.get("id"), "service_id": row.get("service_id"), "location_id": row.get("location_id"),
                 "phone_id": row.get("phone_id"), "name": name, "code": code, "note": row.get("note"),
-            }, where)
+            }, where, "language")
         for row, where in self.rows("accessibility_for_disabilities"):
             self.out("accessibility", {
                 "id": row.get("id"), "location_id": row.get("location_id"),
@@ -313,7 +322,7 @@ class _Converter:
                 "byday": byday, "bymonthday": row.get("bymonthday"),
                 "opens_at": local_time(row.get("opens_at")), "closes_at": local_time(row.get("closes_at")),
                 "description": row.get("description"),
-            }, where)
+            }, where, "regular_schedule")
         for row, where in self.rows("holiday_schedule"):
             closed = str(row.get("closed") or "").strip().lower() in ("true", "1", "yes", "y")
             self.out("schedule", {
@@ -323,7 +332,7 @@ class _Converter:
                 "opens_at": None if closed else local_time(row.get("opens_at")),
                 "closes_at": None if closed else local_time(row.get("closes_at")),
                 "description": row.get("description") or ("Closed" if closed else "Holiday opening hours"),
-            }, where)
+            }, where, "holiday_schedule")
 
     def _vocabulary_id(self, vocabulary: str, where: Where) -> str:
         if vocabulary not in self.vocabularies:
@@ -362,7 +371,7 @@ class _Converter:
             self.out("attribute", {
                 "id": row.get("id"), "link_id": row.get("service_id"), "taxonomy_term_id": row.get("taxonomy_id"),
                 "link_type": "service", "link_entity": "service", "value": row.get("taxonomy_detail"),
-            }, where)
+            }, where, "service_taxonomy")
         eligibility_service = {_text(r.get("id")): r.get("service_id") for r, _ in self.rows("eligibility")}
         for row, where in self.rows("link_taxonomy"):
             link_type = (_text(row.get("link_type")) or "").lower()
@@ -375,7 +384,7 @@ class _Converter:
             self.out("attribute", {
                 "id": row.get("id"), "link_id": link_id, "taxonomy_term_id": row.get("taxonomy_id"),
                 "link_type": link_type or None, "link_entity": entity or link_type or None, "value": None,
-            }, where)
+            }, where, "link_taxonomy")
         for row, where in self.rows("eligibility_taxonomy"):
             sid = eligibility_service.get(_text(row.get("eligibility_id")))
             if sid is None:
@@ -384,7 +393,7 @@ class _Converter:
                 "id": stable_id(str(sid), "eligibility", str(row.get("id"))), "link_id": sid,
                 "taxonomy_term_id": row.get("id"), "link_type": "eligibility", "link_entity": "service",
                 "value": None,
-            }, where)
+            }, where, "eligibility")
 
 
 def _collect_raw(raw: dict, dataset: Dataset) -> dict[str, list[tuple[dict[str, Any], Where]]]:
@@ -423,13 +432,16 @@ def read_legacy_json(path: Path, *, source: str | None = None) -> Dataset:
         items = items_of(document, name, dataset)
         for number, item in enumerate(items or [], start=1):
             kind = kind_of(item)
-            flattener.add("organization" if kind == "organization" else "service", item, Where(name, number))
+            try:
+                flattener.add("organization" if kind == "organization" else "service", item, Where(name, number))
+            except RecursionError:
+                dataset.problems.append(too_deep(name))
     dataset.problems.extend(flat.problems)
     _Converter(dataset, _from_flattened(flat)).run()
     return dataset
 
 
-def read_legacy(path: Path, *, source: str | None = None) -> Dataset:
+def read_legacy(path: Path, *, source: str | None = None, encoding: str | None = None) -> Dataset:
     """A legacy folder/zip of CSV tables, or legacy JSON."""
     path = Path(path)
     if path.is_file() and path.suffix.lower() == ".json" or (path.is_dir() and not any(path.glob("*.csv"))
@@ -437,7 +449,7 @@ def read_legacy(path: Path, *, source: str | None = None) -> Dataset:
         return read_legacy_json(path, source=source)
     from ketdir.interop.read_datapackage import read_datapackage
 
-    dataset = read_datapackage(path, source=source)
+    dataset = read_datapackage(path, source=source, encoding=encoding)
     if dataset.format != "legacy" and not dataset.errors:
         dataset.problems.append(Problem(WARNING, path.name, None, None,
                                         "this looks like HSDS 3.0 rather than legacy Open Referral UK data; it was "

@@ -10,6 +10,8 @@ name and postcode, so importing next month's copy of the sheet updates the same 
 """
 from __future__ import annotations
 
+import codecs
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -37,7 +39,8 @@ class Target:
 
 
 TARGETS: tuple[Target, ...] = (
-    Target("id", "Service id (reference)", ("id", "serviceid", "ref", "reference", "recordid", "uid")),
+    Target("id", "Service id (reference)", ("id", "serviceid", "ref", "reference", "recordid", "uid",
+                                            "organisationid", "organizationid", "siteid", "clinicid")),
     Target("name", "Service name", ("servicename", "name", "service", "title", "nameofservice"), required=True),
     Target("alternate_name", "Other name", ("alternatename", "othername", "aka", "alsoknownas", "shortname")),
     Target("description", "Description", ("description", "about", "details", "summary", "whattheydo", "info")),
@@ -66,7 +69,8 @@ TARGETS: tuple[Target, ...] = (
     Target("languages", "Languages", ("languages", "language", "langs")),
     Target("service_area", "Area covered (national lines)", ("servicearea", "areacovered", "coverage")),
     Target("assured_date", "Last checked", ("lastchecked", "assureddate", "verified", "checked", "checkedon",
-                                            "lastverified", "reviewed", "lastreviewed")),
+                                            "lastverified", "reviewed", "lastreviewed", "lastupdated",
+                                            "lastupdateddate", "dateupdated", "updated")),
     Target("source_url", "Checked at (source page)", ("sourceurl", "source", "checkedat")),
     Target("alert", "Alert", ("alert", "notice", "warning")),
 )
@@ -91,8 +95,11 @@ class ColumnMapping:
     delimiter: str | None = None
     encoding: str | None = None
 
-    def save(self, path: Path | str) -> None:
+    def save(self, path: Path | str, guide: dict[str, Any] | None = None) -> None:
+        """Write the mapping as JSON; `guide` goes alongside under "help" (ignored when loading)."""
         data = {"ketdir_column_mapping": 1, **asdict(self)}
+        if guide:
+            data["help"] = guide
         Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     @classmethod
@@ -106,6 +113,16 @@ class ColumnMapping:
         unknown = [k for k in [*data.get("columns", {}), *data.get("constants", {})] if k not in TARGET_KEYS]
         if unknown:
             raise ValueError(f"{path}: unknown field(s) {', '.join(unknown)}; use: {', '.join(TARGET_KEYS)}.")
+        delimiter = data.get("delimiter")
+        if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+            raise ValueError(f"{path}: the delimiter must be one character (e.g. \",\" or \"¬\"), not {delimiter!r}.")
+        encoding = data.get("encoding")
+        if encoding is not None:
+            try:
+                codecs.lookup(str(encoding))
+            except LookupError:
+                raise ValueError(f"{path}: “{encoding}” is not an encoding ketdir knows; use e.g. utf-8, cp1252 or "
+                                 "latin-1.") from None
         return cls(
             columns=dict(data.get("columns") or {}),
             constants={k: str(v) for k, v in (data.get("constants") or {}).items()},
@@ -137,6 +154,9 @@ def suggest_mapping(headers: list[str]) -> ColumnMapping:
                     columns[target.key] = match
                     used.add(match)
                     break
+    if "name" not in columns and "organization" in columns:
+        # One row per clinic or organisation (as in NHS lists): its name is the service's name.
+        columns["name"] = columns.pop("organization")
     return ColumnMapping(columns=columns)
 
 
@@ -280,10 +300,11 @@ def _need_codes(value: str) -> tuple[list[str], list[str]]:
             continue
         key = word.lower()
         code = key if needs.get(key) else by_label.get(key) or taxonomy_map.need_for(None, None, word)
-        if code:
+        found = [code] if code else taxonomy_map.guess_needs(word)
+        for code in found:
             if code not in codes:
                 codes.append(code)
-        else:
+        if not found:
             unknown.append(word)
     return codes, unknown
 
@@ -293,8 +314,32 @@ def _split_phones(value: str) -> list[str]:
     return parts or ([value.strip()] if value.strip() else [])
 
 
-def sheet_to_dataset(sheet: Sheet, mapping: ColumnMapping, dataset: Dataset) -> None:
-    """One service per row, with its organisation, location, phones, hours, needs and languages."""
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _row_ids(sheet: Sheet, cell) -> dict[int, str]:
+    """Row number -> the id of the service it describes: from its reference column, or its name and postcode.
+    HSDS ids are UUIDs, so a reference such as "1001" becomes one made from it, the same every time."""
+    ids = {}
+    for number, cells in sheet.rows:
+        name = cell(cells, "name")
+        if name:
+            reference = cell(cells, "id")
+            if reference:
+                ids[number] = reference.lower() if _UUID.fullmatch(reference) else stable_id("sheet-ref", reference)
+            else:
+                ids[number] = stable_id("sheet", name.lower(), cell(cells, "postal_code").upper().replace(" ", ""))
+    return ids
+
+
+def sheet_to_dataset(sheet: Sheet, mapping: ColumnMapping, dataset: Dataset, *, rows: str = "stop",
+                     leave_out: dict[int, str] | None = None) -> None:
+    """One service per row, with its organisation, location, phones, hours, needs and languages.
+
+    `rows` says what happens to rows that describe the same service as an earlier row: "stop" (errors: the
+    person chooses), "skip" (every such row is left out) or "keep-first". `leave_out` maps row numbers to the
+    reason they are left out (a warning each)."""
+    leave_out = dict(leave_out or {})
     index = {h: i for i, h in enumerate(sheet.headers)}
     for target, column in mapping.columns.items():
         if column not in index:
@@ -321,25 +366,42 @@ def sheet_to_dataset(sheet: Sheet, mapping: ColumnMapping, dataset: Dataset) -> 
                 return value
         return mapping.constants.get(key, "").strip()
 
-    seen_ids: dict[str, int] = {}
+    row_ids = _row_ids(sheet, cell)
+    first_row: dict[str, int] = {}
+    for number, sid in row_ids.items():
+        first_row.setdefault(sid, number)
+    repeated = {sid for sid, number in first_row.items()} & {sid for n, sid in row_ids.items() if first_row[sid] != n}
+    same = "id" if "id" in mapping.columns else "name and postcode"
+    for number, sid in row_ids.items():
+        if sid not in repeated or number in leave_out:
+            continue
+        first = first_row[sid]
+        if rows == "skip":
+            leave_out[number] = (f"more than one row describes this service (same {same} as row {first}), so "
+                                 "each of them was left out")
+        elif rows == "keep-first" and number != first:
+            leave_out[number] = f"the same service (same {same}) as row {first}, which was kept"
     orgs: set[str] = set()
     for number, cells in sheet.rows:
         where = Where(sheet.file, number)
         name = cell(cells, "name")
         postcode = cell(cells, "postal_code")
-        sid = cell(cells, "id") or stable_id("sheet", name.lower(), postcode.upper().replace(" ", ""))
+        if number in leave_out:
+            dataset.problems.append(Problem(WARNING, sheet.file, number, None, f"left out: {leave_out[number]}.",
+                                            code="left-out"))
+            continue
+        sid = row_ids.get(number)
         if not name:
             dataset.problems.append(Problem(ERROR, sheet.file, number, mapping.columns.get("name", "name"),
                                             "this row has no service name; add one or delete the row.",
                                             code="required"))
             continue
-        if sid in seen_ids:
+        if number != first_row[sid]:
             dataset.problems.append(Problem(ERROR, sheet.file, number, mapping.columns.get("id", "name"),
-                                            f"this row describes the same service as row {seen_ids[sid]} (same "
-                                            + ("id" if cell(cells, "id") else "name and postcode")
-                                            + "). Merge the two rows, or give each its own id.", code="duplicate-id"))
+                                            f"this row describes the same service as row {first_row[sid]} (same "
+                                            f"{same}). Merge the two rows, or give each its own id — or import "
+                                            "keeping the first of them.", code="duplicate-id"))
             continue
-        seen_ids[sid] = number
         org_name = cell(cells, "organization") or name
         org_id = stable_id("org", org_name.lower())
         if org_id not in orgs:
@@ -418,42 +480,105 @@ SERVICE_FIELDS = {
     "application_process": "application_process", "minimum_age": "minimum_age", "maximum_age": "maximum_age",
     "assured_date": "assured_date", "alert": "alert", "source_url": "source_url",
 }
-_UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_WORDY_DATE = ("%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%b-%y", "%b %d %Y", "%B %d %Y")
+_MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00(?::00)?$")
 
 
 def _uk_date(text: str) -> str:
-    """Spreadsheets in the UK write 31/12/2026: turn that into 2026-12-31; leave anything else as it is."""
-    match = _UK_DATE.match(text.strip())
-    if not match:
-        return text
-    day, month, year = (int(g) for g in match.groups())
-    try:
-        return dt.date(year, month, day).isoformat()
-    except ValueError:
-        return text
+    """Spreadsheets in the UK write 31/12/2026, "31 Dec 2026" or "2026-12-31 00:00:00": make those 2026-12-31;
+    leave anything else as it is (validation says what is wrong with it)."""
+    text = text.strip()
+    match = _UK_DATE.match(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            return text
+    midnight = _MIDNIGHT.match(text)
+    if midnight:
+        return midnight.group(1)
+    cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text.replace(",", " "))
+    cleaned = re.sub(r"\s+", " ", cleaned)
+    for fmt in _WORDY_DATE:
+        try:
+            return dt.datetime.strptime(cleaned, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return text
 
 
-def read_spreadsheet(path: Path, mapping: ColumnMapping | None = None, *, source: str | None = None) -> Dataset:
+ROW_CHOICES = ("stop", "skip", "keep-first")
+ROUNDS = 3  # leaving rows out can leave another row pointing at nothing; a few rounds settle it
+
+
+def read_spreadsheet(path: Path, mapping: ColumnMapping | None = None, *, source: str | None = None,
+                     rows: str = "stop") -> Dataset:
+    """A sheet as a Dataset. With rows "skip" or "keep-first", rows that fail (no name, a date that is not a
+    date, a repeated service) are left out with a warning each instead of stopping the import; the dataset
+    then comes back validated (a sheet links only to its own rows and to need types: no directory needed)."""
+    if rows not in ROW_CHOICES:
+        raise ValueError(f"rows must be one of {ROW_CHOICES}")
     path = Path(path)
-    dataset = Dataset(source=source or path.stem, path=str(path), format="spreadsheet")
+    first = Dataset(source=source or path.stem, path=str(path), format="spreadsheet")
     try:
         sheet = read_sheet(path, mapping)
-        dataset.content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+        first.content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
     except TextProblem as exc:
-        dataset.problems.append(exc.problem)
-        return dataset
+        first.problems.append(exc.problem)
+        return first
     if sheet.note is not None:
-        dataset.problems.append(sheet.note)
+        first.problems.append(sheet.note)
     if not sheet.headers:
-        dataset.problems.append(Problem(ERROR, sheet.file, 1, None, "the sheet is empty (no header row).",
-                                        code="empty"))
+        first.problems.append(Problem(ERROR, sheet.file, 1, None, "the sheet is empty (no header row).",
+                                      code="empty"))
+        return first
+    if mapping is None or not mapping.columns:  # guess the columns; keep what was said about reading them
+        guessed = suggest_mapping(sheet.headers)
+        mapping = dataclasses.replace(mapping, columns=guessed.columns) if mapping is not None else guessed
+        first.problems.append(Problem(WARNING, sheet.file, 1, None,
+                                      "no column mapping was given, so ketdir guessed one from the headers: "
+                                      + ", ".join(f"{k} ← “{v}”" for k, v in mapping.columns.items())
+                                      + ". Check it, and save a mapping (--mapping) to be sure next time.",
+                                      code="guessed-mapping"))
+    reading = list(first.problems)
+
+    def build(leave_out: dict[int, str]) -> Dataset:
+        dataset = Dataset(source=first.source, path=first.path, format="spreadsheet",
+                          content_hash=first.content_hash, problems=list(reading))
+        sheet_to_dataset(sheet, mapping, dataset, rows="keep-first" if rows == "stop" and leave_out else rows,
+                         leave_out=leave_out)
         return dataset
-    if mapping is None:
-        mapping = suggest_mapping(sheet.headers)
-        dataset.problems.append(Problem(WARNING, sheet.file, 1, None,
-                                        "no column mapping was given, so ketdir guessed one from the headers: "
-                                        + ", ".join(f"{k} ← “{v}”" for k, v in mapping.columns.items())
-                                        + ". Check it, and save a mapping (--mapping) to be sure next time.",
-                                        code="guessed-mapping"))
-    sheet_to_dataset(sheet, mapping, dataset)
-    return dataset
+
+    dataset, leave_out = _settle(build, sheet.file)
+    if rows != "stop":
+        return dataset
+    # Stopping: every row that would have been left out is an error, so the person sees them all at once.
+    stopped = build({})
+    blamed = {p.row for p in stopped.errors}
+    for row, reason in sorted(leave_out.items()):
+        if row not in blamed:
+            stopped.problems.append(Problem(ERROR, sheet.file, row, None, reason + ".", code="row"))
+    return stopped
+
+
+def _settle(build, file: str) -> tuple[Dataset, dict[int, str]]:
+    """Validate, leave out the rows that fail, and again, until no row fails: the dataset and why each row
+    was left out."""
+    from ketdir.interop.validate import validate
+
+    leave_out: dict[int, str] = {}
+    dataset = build(leave_out)
+    for _round in range(ROUNDS):
+        validate(dataset)
+        errors = dataset.errors
+        failing = {p.row: (f"{p.field}: " if p.field else "") + p.message.rstrip(".")
+                   for p in errors if p.file == file and isinstance(p.row, int) and p.row > 1}
+        if not failing or any(p.row not in failing for p in errors):
+            return dataset, leave_out  # nothing to leave out, or an error no row can be blamed for: it stops
+        for row, reason in failing.items():
+            leave_out.setdefault(row, reason)
+        dataset = build(leave_out)
+    validate(dataset)
+    return dataset, leave_out

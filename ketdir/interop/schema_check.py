@@ -85,15 +85,28 @@ def check_datapackage(path: Path, limit: int = 200) -> list[SchemaProblem]:
     descriptor = json.loads(files.members["datapackage.json"]().decode("utf-8"))
     problems: list[SchemaProblem] = []
     for resource in descriptor.get("resources", []):
+        declared = [f["name"] for f in resource.get("schema", {}).get("fields", [])]
         types = {f["name"]: f.get("type", "string") for f in resource.get("schema", {}).get("fields", [])}
         schema = json.loads((_schema_dir() / f"{resource['name']}.json").read_text(encoding="utf-8"))
         required = set(schema.get("required", []))
         header, rows = read_csv_text(decode_utf8(files.members[resource["path"]](), resource["path"]), resource["path"])
+        where = resource["path"]
+        twice = sorted({name for name in declared if declared.count(name) > 1})
+        if twice:
+            problems.append(SchemaProblem(where, "datapackage.json", f"fields declared twice: {', '.join(twice)}"))
+        if header != declared:
+            problems.append(SchemaProblem(where, "header", f"the columns ({', '.join(header)}) are not the fields "
+                                                            f"declared ({', '.join(declared)})"))
+        extra = sorted(set(header) - set(schema.get("properties", {})))
+        if extra:
+            problems.append(SchemaProblem(where, "header", f"columns HSDS 3.0 does not have: {', '.join(extra)}"))
         objects = []
-        for _number, cells in rows:
+        for number, cells in rows:
             obj: dict[str, Any] = {}
             for name, cell in zip(header, cells):
-                if cell == "" and name not in required:
+                if cell == "" and name in required:
+                    problems.append(SchemaProblem(f"{where} row {number}", name, "required, but empty"))
+                if cell == "":
                     continue
                 kind = types.get(name, "string")
                 if kind == "number":

@@ -1,18 +1,22 @@
 """Bytes to text to CSV rows, with messages people can act on.
 
-HSDS files must be UTF-8: anything else is an error that names the file and the byte. Spreadsheets
-saved by hand are often Windows-1252 or Latin-1: `detect_encoding` reads those and says so.
+HSDS files should be UTF-8, but exports and spreadsheets saved by hand are often Windows-1252 or Latin-1:
+`detect_encoding` reads those and says so. `decode_utf8` is for JSON, which must be UTF-8.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from ketdir.interop.dataset import ERROR, WARNING, Problem
 
 BOM = b"\xef\xbb\xbf"
-DELIMITERS = ",;\t|"
+DELIMITERS = ",;\t|"  # the usual ones, preferred when another character splits the lines as well
+SNIFF_LINES = 50
+PIECE = 1 << 20  # read large files a megabyte at a time
 # Bytes that are undefined in Windows-1252: a file containing them is Latin-1 (ISO 8859-1) at best.
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 
@@ -88,27 +92,70 @@ def detect_encoding(data: bytes, file: str, forced: str | None = None) -> Decode
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
-    high = {b for b in data if b >= 0x80}
+    legacy = _legacy({b for b in data if b >= 0x80}, file)
+    return Decoded(data.decode(legacy.encoding), legacy.encoding, legacy.note)
+
+
+def _legacy(high: set[int], file: str) -> Decoded:
+    """Not UTF-8: Windows-1252, unless it has bytes Windows-1252 leaves undefined (then Latin-1); with a note."""
     encoding, label = ("latin-1", "Latin-1 (ISO 8859-1)") if high & _CP1252_UNDEFINED else ("cp1252", "Windows-1252")
-    text = data.decode(encoding)
     note = Problem(
         WARNING, file, None, None,
-        f"the file is not UTF-8, so it was read as {label}. Check that characters such as £, é and ’ look right "
-        "in the preview; if not, choose the encoding yourself.",
+        f"the file is not UTF-8, so it was read as {label}. Check that characters such as £, é and ’ look right; "
+        "if not, say which encoding it is (ketdir import --encoding, or Encoding in the window's column mapping).",
         code="encoding-guess",
     )
-    return Decoded(text, encoding, note)
+    return Decoded("", encoding, note)
+
+
+def scan_encoding(stream: BinaryIO, file: str, forced: str | None = None) -> Decoded:
+    """The encoding of a file read a piece at a time (a large import never holds a whole file): the same
+    choice and note as detect_encoding; `text` is left empty."""
+    if forced:
+        return Decoded("", forced)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    first = stream.read(PIECE)
+    if first.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Decoded("", "utf-16")
+    utf8, high, piece = True, set(), first
+    while piece:
+        if utf8:
+            try:
+                decoder.decode(piece)
+            except UnicodeDecodeError:
+                utf8 = False
+        if not utf8:
+            high.update(b for b in piece if b >= 0x80)
+        piece = stream.read(PIECE)
+    if utf8:
+        return Decoded("", "utf-8-sig")  # a BOM, if any, is not part of the text
+    return _legacy(high, file)
 
 
 def sniff_delimiter(text: str) -> str:
-    sample = text[:65536]
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        first = sample.splitlines()[0] if sample else ""
-        counts = {d: first.count(d) for d in DELIMITERS}
-        best = max(counts, key=counts.get)
-        return best if counts[best] else ","
+    """The single character that splits the header and the first rows into the same number of cells (more than
+    one): any character, so exports using ¬ or ^ are read too. Common delimiters win a tie."""
+    lines = [line for line in text[:65536].splitlines()[:SNIFF_LINES] if line.strip()]
+    if not lines:
+        return ","
+    if len(lines) > 1 and not text[:65536].endswith(("\n", "\r")):
+        lines = lines[:-1]  # the sample may end half way through a line
+    header = lines[0]
+    candidates = {c for c in header if not (c.isalnum() or c in " \"'")}
+    best, best_score = ",", (0.0, 0, 0)
+    for c in candidates:
+        try:
+            widths = [len(cells) for cells in csv.reader(lines, delimiter=c)]
+        except csv.Error:
+            continue
+        if widths[0] < 2:
+            continue
+        agree = sum(1 for w in widths if w == widths[0]) / len(widths)
+        preference = len(DELIMITERS) - DELIMITERS.index(c) if c in DELIMITERS else 0
+        score = (agree, preference, widths[0])
+        if score > best_score:
+            best, best_score = c, score
+    return best
 
 
 def read_csv_text(text: str, file: str, delimiter: str = ",") -> tuple[list[str], list[tuple[int, list[str]]]]:

@@ -31,6 +31,7 @@ from ketdir.interop.dataset import (
     Dataset,
     Problem,
     Table,
+    UnmappedTerm,
     column_default,
     columns,
 )
@@ -372,7 +373,7 @@ class _Checker:
             for f in broken:
                 target = LABELS[refs[f]]
                 files = self.dataset.tables.get(refs[f])
-                where = f" in {files.files[0]}" if files and files.files else ""
+                where = f" in {files.files[0]}" if files is not None and files.files else ""
                 if f in essential or (table.name in OWNED_TABLES and not owners_left):
                     self.add(ERROR, table, i, f,
                              f"there is no {target} with id {row[f]}{where} or in the directory, so this {label} "
@@ -450,6 +451,8 @@ class _Checker:
         existing_ids = {r.get("id") for r in attributes.rows}
         has_need: set[str] = set()
         unmapped: dict[str, tuple[int, dict]] = {}
+        unmapped_services: dict[str, set[str]] = defaultdict(set)
+        guessed: dict[str, tuple[int, dict, list[str]]] = {}
         mapped_cache: dict[str, list[str]] = {}
         added = 0
         for i in range(len(attributes.rows)):
@@ -465,10 +468,16 @@ class _Checker:
             if term is None:
                 continue
             if term_id not in mapped_cache:
-                mapped_cache[term_id] = self.taxonomy_map.needs_for_term(term, taxonomy_names)
+                needs = self.taxonomy_map.needs_for_term(term, taxonomy_names)
+                if not needs:
+                    needs = self.taxonomy_map.guess_needs(str(term.get("name") or ""))
+                    if needs:
+                        guessed[term_id] = (i, term, needs)
+                mapped_cache[term_id] = needs
             needs = mapped_cache[term_id]
             if not needs:
                 unmapped.setdefault(term_id, (i, term))
+                unmapped_services[term_id].add(link)
                 continue
             for code in needs:
                 attr_id = stable_id(link, "need", code)
@@ -484,19 +493,31 @@ class _Checker:
                 attributes.where.append(attributes.where[i])
                 self.ids.setdefault("attribute", {})[attr_id] = len(attributes.rows) - 1
                 added += 1
+        labels = {n.code: n.label for n in need_types().all}
+        for term_id, (i, term, needs) in guessed.items():
+            self.add(WARNING, attributes, i, "taxonomy_term_id",
+                     f"the term “{term.get('name') or term_id}” ({term.get('taxonomy') or 'no taxonomy'}) was matched "
+                     f"by its name to {' and '.join(labels.get(n, n) for n in needs)}; check that is right (a terms "
+                     "file can say otherwise).", "guessed-term")
         for term_id, (i, term) in unmapped.items():
+            taxonomy = str(term.get("taxonomy") or taxonomy_names.get(str(term.get("taxonomy_id") or "")) or "")
+            self.dataset.unmapped_terms.append(UnmappedTerm(taxonomy, str(term.get("code") or ""),
+                                                            str(term.get("name") or term_id),
+                                                            len(unmapped_services[term_id])))
             self.add(WARNING, attributes, i, "taxonomy_term_id",
                      f"the term “{term.get('name') or term.get('code') or term_id}” "
-                     f"({term.get('taxonomy') or 'no taxonomy'}) is kept, but it does not map to a ketdir need type, "
-                     "so searching by need will not find these services by it. Add it to data/taxonomy_map.csv if "
-                     "it should.", "unmapped-term")
+                     f"({taxonomy or 'no taxonomy'}) is kept, but it does not map to a ketdir need type, so searching "
+                     "by need will not find these services by it. Choose a need type for it (ketdir import "
+                     "--unmapped-terms FILE, then --terms FILE; or Need types for terms… in the window).",
+                     "unmapped-term")
         service_table = self.dataset.tables.get("service")
         if service_table:
             for i, row in enumerate(service_table.rows):
                 if row.get("id") is not None and row["id"] not in has_need:
                     self.add(WARNING, service_table, i, None,
                              "this service has no ketdir need type, so it is only found by searching its text. "
-                             "Map its taxonomy terms in data/taxonomy_map.csv, or add a need type after import.",
+                             "Give it one: its taxonomy terms' need types (--terms), a need column or a need for "
+                             "every row in a spreadsheet's mapping, or edit it after import.",
                              "no-need")
 
     def _db_terms(self, ids: set[str]) -> dict[str, dict]:

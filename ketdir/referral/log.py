@@ -45,6 +45,7 @@ OUTCOME_LABELS = {
 MAX_SERVICES = 20
 CSV_COLUMNS = ("id", "logged_at", "district", "channel", "outcome", "services", "needs")
 _ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class ReferralError(BadInput, ValueError):
@@ -228,47 +229,87 @@ class ImportReport:
     def text(self) -> str:
         words = f"{self.added} referrals added, {self.already_there} already in the log"
         if self.refused:
-            words += f", {self.refused} rows refused"
+            words += (f", {self.refused} row{'s' if self.refused != 1 else ''} refused (values the anonymous log "
+                      "cannot hold)")
         if self.unknown_services:
             words += f", {self.unknown_services} links to services not in this directory dropped"
         return words + "."
 
 
+def is_referral_id(value: str) -> bool:
+    """A referral id is a UUID, as log_referral makes them: anything else (a phone number, a name and a date of
+    birth) is not an id ketdir made, and could be personal data."""
+    return bool(_UUID_RE.fullmatch(value))
+
+
+def _merged_row(row: dict[str, str | None], known_services: set[str], gazetteer) -> tuple:
+    """The values of one row of a log being merged, each checked; ReferralError says which field is wrong
+    without repeating its value (it may be personal data)."""
+    rid = (row.get("id") or "").strip()
+    if not is_referral_id(rid):
+        raise ReferralError("the referral id is not one ketdir makes (a UUID), so the row may hold personal data")
+    try:
+        at = dt.datetime.strptime((row.get("logged_at") or "").strip(), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise ReferralError("logged_at is not a date and time (YYYY-MM-DD HH:MM)") from None
+    district_text = (row.get("district") or "").strip()
+    district = district_of(district_text, gazetteer) if district_text else None
+    if district_text and district is None:
+        raise ReferralError("the district is not a postcode district (such as SE1), so it may be free text")
+    try:
+        channel = _channel((row.get("channel") or "").strip())
+        outcome = _outcome((row.get("outcome") or "").strip() or None)
+        codes = _need_codes((row.get("needs") or "").split())
+    except ReferralError:
+        raise ReferralError("the channel, outcome or needs are not from ketdir's fixed lists") from None
+    tokens = list(dict.fromkeys((row.get("services") or "").split()))
+    if len(tokens) > MAX_SERVICES or any(t not in known_services and not is_referral_id(t) for t in tokens):
+        raise ReferralError("the services are not service ids, so they may be free text")
+    present = [t for t in tokens if t in known_services]
+    return rid, at, district, channel, outcome, codes, present, len(tokens) - len(present)
+
+
 def import_csv(session: Session, source: TextIO | str, *, gazetteer=None) -> ImportReport:
     """Merge a log written by export_csv (e.g. from a field laptop). Rows already present (same id) are
-    skipped, so importing twice adds nothing. Every value is checked as log_referral checks it."""
+    skipped, so importing twice adds nothing. The log must hold nothing but what ketdir's log holds: a column
+    of any other name refuses the whole file, and a row with any value outside its field's fixed form (an id
+    that is not a UUID, a district that is not a district, words where service ids go) is refused and counted."""
     if isinstance(source, str):
         source = io.StringIO(source)
     reader = csv.DictReader(source)
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or ())]
+    columns = [c.strip() for c in reader.fieldnames or ()]
+    missing = [c for c in CSV_COLUMNS if c not in columns]
     if missing:
         raise ReferralError(f"This is not a ketdir referral log: the columns {', '.join(missing)} are missing.")
+    extra = [c for c in columns if c not in CSV_COLUMNS]
+    if extra:
+        raise ReferralError(f"This log has columns ketdir's anonymous log does not have ({', '.join(extra)}); they "
+                            "could hold personal data, so nothing was merged. Export the log again with "
+                            "`ketdir log export`.")
+    if gazetteer is None:
+        from ketdir.geo import default_gazetteer
+
+        gazetteer = default_gazetteer()
     added = already = refused = unknown = 0
     problems: list[str] = []
-    known_services = None
+    known_services = set(session.execute(select(Service.id)).scalars())
     for line, row in enumerate(reader, start=2):
-        try:
-            rid = row["id"].strip()
-            if not _ID_RE.match(rid):
-                raise ReferralError("the id is not an id")
-            if session.get(ReferralLog, rid) is not None:
-                already += 1
-                continue
-            at = dt.datetime.strptime(row["logged_at"].strip(), "%Y-%m-%d %H:%M")
-            district = district_of(row["district"], gazetteer) if row["district"].strip() else None
-            channel = _channel(row["channel"].strip())
-            outcome = _outcome(row["outcome"].strip() or None)
-            codes = _need_codes(row["needs"].split())
-            ids = [s for s in row["services"].split() if _ID_RE.match(s)]
-            if known_services is None:
-                known_services = set(session.execute(select(Service.id)).scalars())
-            present = [s for s in dict.fromkeys(ids) if s in known_services]
-            unknown += len(set(ids)) - len(present)
-        except (ReferralError, ValueError, KeyError, AttributeError) as exc:
+        if None in row:  # more cells than columns: text with nowhere to go
             refused += 1
             if len(problems) < 10:
-                problems.append(f"line {line}: {exc}")
+                problems.append(f"line {line}: the row has more cells than the log has columns; refused")
             continue
+        try:
+            rid, at, district, channel, outcome, codes, present, dropped = _merged_row(row, known_services, gazetteer)
+        except ReferralError as exc:
+            refused += 1
+            if len(problems) < 10:
+                problems.append(f"line {line}: {exc}; refused")
+            continue
+        if session.get(ReferralLog, rid) is not None:
+            already += 1
+            continue
+        unknown += dropped
         session.add(ReferralLog(id=rid, logged_at=to_hour(at), district=district, channel=channel, outcome=outcome))
         session.flush()
         for sid in present:

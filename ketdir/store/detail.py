@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from ketdir.freshness import is_stale
 from ketdir.needs import TAXONOMY_NAME
 from ketdir.store.coverage import coverage_label
+from ketdir.store.fees import is_free
 from ketdir.store.models import (
     Attribute,
     Location,
@@ -27,7 +28,6 @@ from ketdir.store.models import (
 if TYPE_CHECKING:
     from ketdir.hours import Hours
 
-FREE_WORDS = ("free", "no charge", "nhs")
 
 
 @dataclass(frozen=True)
@@ -102,13 +102,6 @@ def _clean(text: str | None) -> str:
     return (text or "").strip()
 
 
-def _is_free(fees: str | None, amounts: list[float | None]) -> bool:
-    if any(a for a in amounts if a):
-        return False
-    text = (fees or "").lower()
-    return any(word in text for word in FREE_WORDS)
-
-
 def load_service_detail(session: Session, service_id: str, today: dt.date | None = None) -> ServiceDetail | None:
     """The service with this id as a ServiceDetail, or None if there is no such service."""
     from ketdir import hours as hours_mod  # holidays tables load on first use, not at start-up
@@ -165,11 +158,18 @@ def load_service_detail(session: Session, service_id: str, today: dt.date | None
 
     for p in sorted(service.phones, key=lambda p: (p.contact_id is not None, p.id)):
         add_phone(p)
+    # Then the numbers of where it is given (the service at a location, the location), then its organisation's.
+    elsewhere = []
+    if service.service_at_locations:
+        elsewhere.append(Phone.service_at_location_id.in_([sal.id for sal in service.service_at_locations]))
     if locations:
+        elsewhere.append(Phone.location_id.in_([loc.id for loc in locations]) & Phone.service_at_location_id.is_(None))
+    if service.organization_id:
+        elsewhere.append((Phone.organization_id == service.organization_id) & Phone.location_id.is_(None)
+                         & Phone.service_at_location_id.is_(None) & Phone.contact_id.is_(None))
+    for condition in elsewhere:
         for p in session.execute(
-            select(Phone)
-            .where(Phone.location_id.in_([loc.id for loc in locations]), Phone.service_id.is_(None))
-            .order_by(Phone.id)
+            select(Phone).where(condition, Phone.service_id.is_(None)).order_by(Phone.id)
         ).scalars():
             add_phone(p)
 
@@ -222,7 +222,7 @@ def load_service_detail(session: Session, service_id: str, today: dt.date | None
         url=_clean(service.url) or (_clean(organization.website) if organization else ""),
         email=_clean(service.email) or (_clean(organization.email) if organization else ""),
         fees="; ".join(fees),
-        is_free=_is_free(service.fees_description, [o.amount for o in service.cost_options]),
+        is_free=is_free(service.fees_description, [o.amount for o in service.cost_options]),
         languages=sorted({_clean(lang.name) or _clean(lang.code) for lang in service.languages} - {""}),
         accessibility=accessibility,
         interpretation_services=_clean(service.interpretation_services),

@@ -6,6 +6,7 @@ message says what happened and what to do. Opening never changes a file it canno
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
 import sqlite3
@@ -27,6 +28,7 @@ SCHEMA_VERSION = 6  # = the Alembic head revision ("0006"); see ketdir/store/mig
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024  # larger files are not scanned on open (it would take seconds)
+log = logging.getLogger(__name__)  # upgrade notices: the command line prints them, the window shows them
 
 
 class DatabaseProblem(Unavailable):
@@ -40,6 +42,7 @@ class Directory:
     engine: Engine
     sessions: sessionmaker[Session]
     url: str
+    notice: str = ""  # something people should know about opening it, e.g. that it was upgraded
 
     @property
     def is_sqlite(self) -> bool:
@@ -260,7 +263,16 @@ def read_schema_version(engine: Engine) -> int | None:
         return None
     with Session(engine) as s:
         row = s.get(DatasetMeta, "schema_version")
-        return int(row.value) if row else None
+    if row is None:
+        return None
+    try:
+        return int(row.value)
+    except (TypeError, ValueError):
+        raise DatabaseProblem(
+            f"{display_url(str(engine.url))} says its schema version is “{row.value}”, which is not a version "
+            "ketdir wrote: the file may be damaged or changed by another program. Nothing was changed. Restore it "
+            "from a backup."
+        ) from None
 
 
 def open_directory(db: str | os.PathLike | None = None, *, create: bool = False) -> Directory:
@@ -316,12 +328,16 @@ def open_directory(db: str | os.PathLike | None = None, *, create: bool = False)
             f"{shown} was made by a newer version of ketdir (schema {version}; this version reads up to "
             f"{SCHEMA_VERSION}). Update ketdir to open it. Nothing was changed."
         )
-    elif version < SCHEMA_VERSION:
+    notice = ""
+    if version is not None and version < SCHEMA_VERSION:
         try:
-            upgrade(engine, url, version)
+            saved = upgrade(engine, url, version)
         except BaseException:
             engine.dispose()
             raise
+        notice = (f"{shown} was upgraded from schema {version} to {SCHEMA_VERSION}"
+                  + (f"; the copy made before the upgrade is {saved}." if saved else "."))
+        log.warning(notice)
     if engine.dialect.name == "sqlite":
         try:
             with engine.connect() as conn:
@@ -329,7 +345,7 @@ def open_directory(db: str | os.PathLike | None = None, *, create: bool = False)
         except OperationalError as exc:
             engine.dispose()
             raise database_problem(exc, url) from exc
-    return Directory(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False), url=url)
+    return Directory(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False), url=url, notice=notice)
 
 
 def _create_schema(engine: Engine) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ketdir import hours as hours_mod
 from ketdir.needs import TAXONOMY_NAME, need_types
 from ketdir.store.search_index import NATIONAL_ROWID, search_index
+from ketdir.store.fees import is_free
 from ketdir.store.tags import tags_for
 from ketdir.store.models import (
     Attribute,
@@ -31,7 +32,6 @@ from ketdir.store.models import (
     new_id,
 )
 
-FREE_WORDS = ("free", "no charge", "nhs")
 GENERATION_KEY = "index_generation"  # changes on every refresh; search caches follow it
 BATCH = 2000
 
@@ -51,18 +51,30 @@ class _PatternIds:
 
     def get(self, code: str) -> int:
         if code not in self.ids:
-            pattern = HoursPattern(code=code)
-            self.session.add(pattern)
-            self.session.flush()
-            self.ids[code] = pattern.id
+            self.add([code])
         return self.ids[code]
 
+    def add(self, codes: Iterable[str]) -> None:
+        """Store the patterns not stored yet, in one statement (an import brings thousands)."""
+        new = sorted(set(codes) - set(self.ids))
+        if new:
+            self.session.execute(insert(HoursPattern), [{"code": code} for code in new])
+            self.ids.update(self.session.execute(select(HoursPattern.code, HoursPattern.id)
+                                                 .where(HoursPattern.code.in_(new))).all())
 
-def _is_free(fees: str | None, amounts: list[float | None]) -> bool:
-    if any(a for a in amounts if a):
-        return False
-    text = (fees or "").lower()
-    return any(word in text for word in FREE_WORDS)
+
+_SCHEDULE_FIELDS = ("freq", "byday", "interval", "opens_at", "closes_at", "valid_from", "valid_to", "description")
+
+
+def _hours_of(rows: list[dict], bank_holidays, nation, cache: dict) -> tuple[hours_mod.Hours, str | None]:
+    """The service's hours and their pattern code; services with the same schedules (many, in a large
+    directory) share one parse, which was most of the time a refresh took."""
+    key = (bank_holidays, nation, tuple(tuple(row.get(f) for f in _SCHEDULE_FIELDS) for row in rows))
+    found = cache.get(key)
+    if found is None:
+        hours = hours_mod.from_schedules(rows, bank_holidays=bank_holidays, nation=nation)
+        found = cache[key] = (hours, hours_mod.encode(hours) if hours.known else None)
+    return found
 
 
 def _chunks(ids: list[str]) -> Iterable[list[str]]:
@@ -97,6 +109,7 @@ def refresh(session: Session, service_ids: Iterable[str], *, _vocabulary: bool =
     needs = need_types()
     need_terms = _need_terms(session)
     patterns = _PatternIds(session)
+    hours_cache: dict = {}
     count = 0
     for chunk in _chunks(service_ids):
         session.execute(delete(SearchDoc).where(SearchDoc.service_id.in_(chunk)))
@@ -159,12 +172,11 @@ def refresh(session: Session, service_ids: Iterable[str], *, _vocabulary: bool =
                 need = needs.get(code)
                 if need:
                     need_words += [need.label, *need.keywords]
-            hours = hours_mod.from_schedules(
-                schedules.get(service.id, []), bank_holidays=service.bank_holidays, nation=service.nation
-            )
+            hours, pattern = _hours_of(schedules.get(service.id, []), service.bank_holidays, service.nation,
+                                       hours_cache)
             lat, lon = coords.get(service.id, (None, None))
             is_national = service.id in has_area and service.id not in coords
-            is_free = _is_free(service.fees_description, amounts.get(service.id, []))
+            free = is_free(service.fees_description, amounts.get(service.id, []))
             docs.append(
                 dict(
                     rowid=numbers.take(is_national),
@@ -177,21 +189,25 @@ def refresh(session: Session, service_ids: Iterable[str], *, _vocabulary: bool =
                     need_mask=needs.mask(codes),
                     is_national=is_national,
                     is_demo=bool(service.is_demo),
-                    is_free=is_free,
+                    is_free=free,
                     minimum_age=service.minimum_age,
                     maximum_age=service.maximum_age,
                     latitude=lat,
                     longitude=lon,
-                    hours_pattern_id=patterns.get(hours_mod.encode(hours)) if hours.known else None,
+                    hours_pattern_id=pattern,  # its id, below
                     languages=" ".join(sorted(set(langs.get(service.id, [])))),
                     tags=tags_for(
                         need_tokens=[needs.get(c).token for c in codes if needs.get(c)],
-                        national=is_national, free=is_free, lat=lat, lon=lon,
+                        national=is_national, free=free, lat=lat, lon=lon,
                     ),
                 )
             )
-        if docs:
-            session.execute(insert(SearchDoc), docs)
+        patterns.add(doc["hours_pattern_id"] for doc in docs if doc["hours_pattern_id"] is not None)
+        for doc in docs:
+            if doc["hours_pattern_id"] is not None:
+                doc["hours_pattern_id"] = patterns.ids[doc["hours_pattern_id"]]
+        if docs:  # Core, not the ORM: the rows need no objects, and it is several times faster
+            session.connection().execute(insert(SearchDoc.__table__), docs)
         count += len(docs)
     if _vocabulary:
         _refresh_vocabulary(session, service_ids)

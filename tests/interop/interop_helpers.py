@@ -25,6 +25,7 @@ ORGANIZATION_FULL = FIXTURES / "organization_full.json"
 TAXONOMY_TERM = FIXTURES / "taxonomy_term.json"
 LEGACY_CSV = FIXTURES / "legacy_oruk_v1"
 LEGACY_JSON = FIXTURES / "legacy_oruk_v1_service.json"
+REALWORLD = FIXTURES.parent / "realworld"  # files with the defects of published ones (README there)
 EXAMPLE_SERVICE_ID = "ac148810-d857-441c-9679-408f346de14b"
 
 
@@ -34,7 +35,7 @@ def import_into(db: Path | str, path: Path, **kwargs) -> ImportResult:
     fmt = kwargs.pop("fmt", "auto")
     name = kwargs.pop("source", None)
     overwrite = kwargs.pop("overwrite_conflicts", False)
-    dataset = read_any(path, fmt, mapping=mapping, source=name)
+    dataset = read_any(path, fmt, mapping=mapping, source=name, rows=kwargs.pop("rows", "stop"))
     directory = open_directory(db, create=True)
     try:
         with directory.session() as session:

@@ -169,3 +169,69 @@ def test_mapping_dialog_for_a_workbook(qtbot, tmp_path):
     assert d.sheet_box.currentText() == "Services"
     assert d.mapping().columns == {"name": "Name", "phone": "Phone number"}
     assert not d.delimiter_box.isEnabled()
+
+
+REALWORLD = Path(__file__).resolve().parents[1] / "fixtures" / "realworld"
+
+
+def test_mapping_dialog_reads_a_not_sign_list_and_any_other_delimiter(qtbot, tmp_path):
+    sheet = tmp_path / "clinics.csv"
+    sheet.write_bytes((REALWORLD / "nhs_clinics_latin1_notsign.csv").read_bytes())
+    d = MappingDialog(sheet)
+    qtbot.addWidget(d)
+    assert d.mapping().columns["name"] == "OrganisationName"  # detected: ¬ between cells, Windows-1252
+    assert "Read with “¬” between cells, as cp1252" in d.status.text()
+    assert d.preview.item(1, 4).text() == "Café Santé Clinic"
+    caret = tmp_path / "caret.csv"
+    caret.write_text("Name^Phone\nHope line^0113 496 0500\n", encoding="utf-8")
+    d2 = MappingDialog(caret)
+    qtbot.addWidget(d2)
+    d2.delimiter_box.setCurrentIndex(d2.delimiter_box.findData("other"))
+    assert d2.other_delimiter.isEnabled()
+    qtbot.keyClicks(d2.other_delimiter, "^")
+    assert d2.mapping().delimiter == "^" and d2.mapping().columns == {"name": "Name", "phone": "Phone"}
+    qtbot.keyClicks(d2.checked_constant, "2014-13-01")
+    assert not d2.ok_button.isEnabled() and "is not a date" in d2.status.text()
+    d2.checked_constant.clear()
+    qtbot.keyClicks(d2.checked_constant, "2014-01-01")
+    assert d2.ok_button.isEnabled() and d2.mapping().constants == {"assured_date": "2014-01-01"}
+
+
+def test_rows_with_problems_can_be_left_out_in_the_dialog(qtbot, dialog, tmp_path, db):
+    sheet = tmp_path / "clinics.csv"
+    sheet.write_bytes((REALWORLD / "nhs_clinics_latin1_notsign.csv").read_bytes())
+    d = dialog(sheet)
+    assert d.rows_box.isEnabled()
+    with qtbot.waitSignal(d.checked, timeout=30000):
+        qtbot.mouseClick(d.check_button, Qt.MouseButton.LeftButton)
+    texts = [d.problem_list.item(i).text() for i in range(d.problem_list.count())]
+    assert any("clinics.csv:4: OrganisationID: this row describes the same service as row 3" in t for t in texts)
+    assert "row(s) have problems" in d.status.text() and not d.import_button.isEnabled()
+    d.rows_box.setCurrentIndex(d.rows_box.findData("keep-first"))
+    with qtbot.waitSignal(d.checked, timeout=30000):
+        qtbot.mouseClick(d.check_button, Qt.MouseButton.LeftButton)
+    assert "3 row(s) of the sheet are left out" in d.plan_text.toPlainText()
+    with qtbot.waitSignal(d.imported, timeout=30000):
+        qtbot.mouseClick(d.import_button, Qt.MouseButton.LeftButton)
+    assert count(db, "SELECT count(*) FROM service") == 3
+
+
+def test_need_types_for_unmapped_terms_are_chosen_in_the_window(qtbot, dialog, db):
+    from ketdir.gui.terms_dialog import TermsDialog
+
+    d = dialog(REALWORLD / "hsds3_json" / "service.json")
+    with qtbot.waitSignal(d.checked, timeout=30000):
+        qtbot.mouseClick(d.check_button, Qt.MouseButton.LeftButton)
+    assert d.terms_button.isEnabled()
+    qtbot.mouseClick(d.terms_button, Qt.MouseButton.LeftButton)
+    terms = d.findChild(TermsDialog)
+    assert terms.isVisible() and terms.table.item(0, 0).text() == "Gardening club"
+    terms.choose("Gardening club", "peer-support")
+    with qtbot.waitSignal(d.checked, timeout=30000):  # choosing checks again
+        terms.accept()
+    texts = [d.problem_list.item(i).text() for i in range(d.problem_list.count())]
+    assert not any("Gardening club" in t for t in texts) and not d.terms_button.isEnabled()
+    with qtbot.waitSignal(d.imported, timeout=30000):
+        qtbot.mouseClick(d.import_button, Qt.MouseButton.LeftButton)
+    assert count(db, "SELECT count(*) FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id "
+                     "WHERE t.code = 'peer-support'") == 1

@@ -78,7 +78,7 @@ def test_broken_links_in_the_example_are_dropped_with_warnings_not_errors():
     assert ("locations.csv", "organization_id") in dropped
     assert ("contacts.csv", "service_at_location_id") in dropped
     # the descriptor in the example is a link placeholder: reported, then the files are read by name
-    assert any(p.code == "bad-descriptor" and p.file == "datapackage.json" for p in dataset.warnings)
+    assert any(p.code == "linked-descriptor" and p.file == "datapackage.json" for p in dataset.warnings)
 
 
 def test_taxonomy_term_example(db):

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from interop_helpers import CSV_EXAMPLE, SERVICE_FULL, copy_tree
+from interop_helpers import CSV_EXAMPLE, SERVICE_FULL, copy_tree, rows
 from dump import diff, full_dump
 
 from ketdir.cli import main
@@ -110,15 +110,15 @@ def test_duplicate_id(tmp_path, directory_db, capsys):
                    "phones.csv:3: id: the id 1554f2e2-a373-45db-a3fa-9fc48a61c15e is used twice (also at phones.csv:2)")
 
 
-def test_wrong_encoding(tmp_path, directory_db, capsys):
+def test_a_windows_1252_package_is_read_and_says_so(tmp_path, directory_db, capsys):
     package = copy_tree(CSV_EXAMPLE, tmp_path / "pkg")
     text = (package / "services.csv").read_text(encoding="utf-8")
-    data = text.encode("cp1252")  # the £ in the fees becomes byte 0xA3
-    (package / "services.csv").write_bytes(data)
-    offset = data.index(b"\xa3")
-    assert_refused(directory_db, package, capsys,
-                   f"services.csv:2: the file is not UTF-8: byte {offset} (0xA3) is not valid UTF-8",
-                   "Windows-1252", "save it again as UTF-8")
+    (package / "services.csv").write_bytes(text.encode("cp1252"))  # the £ in the fees becomes byte 0xA3
+    code, output = run_import(directory_db, package, capsys)
+    assert code == 0, output
+    assert "services.csv: the file is not UTF-8, so it was read as Windows-1252" in output
+    assert any("£" in row[0] for row in rows(directory_db, "SELECT fees_description FROM service "
+                                                           "WHERE name = 'Community Counselling'"))
 
 
 def test_truncated_zip(tmp_path, directory_db, capsys):
