@@ -15,7 +15,7 @@ import contextlib
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,10 +34,12 @@ from ketdir.problems import NotFound
 from ketdir.search import Query, search
 from ketdir.store.index import GENERATION_KEY
 from ketdir.store.models import DatasetMeta, Location, Organization, Service, ServiceAtLocation
+from ketdir.store.row_reads import Read
 
 SEARCH_LIMIT = 50  # local services a search lists, best first, then national lines: as many as the window shows
 METRES_PER_DEGREE = 111_195.0
 COUNTS_KEPT = 512
+_GENERATION = Read(DatasetMeta.__table__, "key", (GENERATION_KEY,))
 _MINIMAL = select(Service.id, Service.name, Service.status, Service.last_modified).where(
     Service.id.in_(bindparam("ids", expanding=True)))
 
@@ -65,7 +67,7 @@ class Catalogue:
 
     def services(self, q: ListQuery) -> dict[str, Any]:
         with self._reading() as session:
-            gen = self._current(session)
+            gen = None if q.search else self._current(session)  # a search counts nothing; see _nested
             filters = _service_filters(q)
             where = public.published(self.include_demo) + filters
             if q.search:
@@ -82,9 +84,8 @@ class Catalogue:
 
     def service(self, service_id: str) -> dict[str, Any]:
         with self._reading() as session:
-            gen = self._current(session)
             if is_possible_id(service_id):
-                tree = Tree(nested_rows.for_services(session, [service_id], gen.links, gen.vocabulary.rows))
+                tree = self._nested(session, nested_rows.for_services, [service_id])
                 row = tree.rows["service"].get(service_id)
                 if row is not None and public.is_published(row, self.include_demo):
                     return public.service_object(tree.service(row))
@@ -104,7 +105,7 @@ class Catalogue:
                                                          *public.published(self.include_demo))).first()
         return found is not None
 
-    def _service_items(self, session: Session, gen: _Generation, ids: list[str], q: ListQuery) -> list[dict]:
+    def _service_items(self, session: Session, gen: _Generation | None, ids: list[str], q: ListQuery) -> list[dict]:
         if q.full:
             return self._full_services(session, gen, ids)
         if q.minimal:  # up to 10,000 a page: read in chunks (a database takes only so many values at once)
@@ -129,8 +130,8 @@ class Catalogue:
             out.append(public.service_object(obj))
         return out
 
-    def _full_services(self, session: Session, gen: _Generation, ids: list[str]) -> list[dict]:
-        tree = Tree(nested_rows.for_services(session, ids, gen.links, gen.vocabulary.rows))
+    def _full_services(self, session: Session, gen: _Generation | None, ids: list[str]) -> list[dict]:
+        tree = self._nested(session, nested_rows.for_services, ids, gen)
         return [public.service_object(tree.service(tree.rows["service"][sid])) for sid in ids
                 if sid in tree.rows["service"]]
 
@@ -178,8 +179,8 @@ class Catalogue:
     def _sal_items(self, session: Session, gen: _Generation, ids: list[str], full: bool) -> list[dict]:
         """Each link with its location and the one-to-one fields of its service: the location nested fully
         when `full`, by its own fields otherwise."""
-        tree = Tree(nested_rows.for_service_at_locations(session, ids, gen.links, gen.vocabulary.rows) if full else
-                    _sal_rows(session, ids))
+        tree = (self._nested(session, nested_rows.for_service_at_locations, ids, gen) if full else
+                Tree(_sal_rows(session, ids)))
         out = []
         for sal_id in ids:
             row = tree.rows["service_at_location"].get(sal_id)
@@ -233,8 +234,8 @@ class Catalogue:
                             full_service: bool | None) -> list[dict]:
         """Organisations: nested fully when `full`; with their published services (one-to-one fields, or fully
         nested when `full_service`) unless full_service is None."""
-        tree = Tree(nested_rows.for_organizations(session, ids, gen.links, gen.vocabulary.rows) if full else
-                    {"organization": rows_where(session, "organization", "id", ids)})
+        tree = (self._nested(session, nested_rows.for_organizations, ids, gen) if full else
+                Tree({"organization": rows_where(session, "organization", "id", ids)}))
         services: dict[str, list[str]] = {}
         if full_service is not None:
             for org_id, sid in session.execute(select(Service.organization_id, Service.id).where(
@@ -299,8 +300,10 @@ class Catalogue:
                 session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             yield session
 
-    def _current(self, session: Session) -> _Generation:
-        key = session.execute(select(DatasetMeta.value).where(DatasetMeta.key == GENERATION_KEY)).scalar() or "0"
+    def _current(self, session: Session, key: str | None = None) -> _Generation:
+        """What is kept for the directory as it is now (`key`: its generation, if this request has read it)."""
+        if key is None:
+            key = session.execute(select(DatasetMeta.value).where(DatasetMeta.key == GENERATION_KEY)).scalar() or "0"
         with self._lock:
             gen = self._generation
         if gen is not None and gen.key == key:
@@ -309,6 +312,25 @@ class Catalogue:
         with self._lock:
             self._generation = gen
         return gen
+
+    def _nested(self, session: Session, read: Callable[..., nested_rows.Rows], ids: list[str],
+                gen: _Generation | None = None) -> Tree:
+        """Records nested fully (`read`: nested_rows.for_services, ...), by what is kept for the generation `gen`
+        this request has checked. Without one, the generation is read with the first level of rows (in the same
+        round trip on PostgreSQL), using what was kept for the last one; when the directory has changed since
+        (an edit, an import), the rows are read again for the new one."""
+        if gen is None:
+            with self._lock:
+                last = self._generation
+            if last is not None:
+                rows = read(session, ids, last.links, last.vocabulary.rows, also=[_GENERATION])
+                key = (rows["ketdir_meta"].get(GENERATION_KEY) or {}).get("value") or "0"
+                if key == last.key:
+                    return Tree(rows)
+                gen = self._current(session, key)
+            else:
+                gen = self._current(session)
+        return Tree(read(session, ids, gen.links, gen.vocabulary.rows))
 
     def _count(self, session: Session, gen: _Generation, statement: Select) -> int:
         """A count, kept for this generation (the same filters page after page cost one count)."""
