@@ -12,6 +12,8 @@ served.
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
 import math
 import threading
 from collections import OrderedDict
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ketdir.api import public
@@ -30,18 +33,37 @@ from ketdir.app import Directory, reading
 from ketdir.interop import nested_rows
 from ketdir.interop.export import Tree, hsds_object
 from ketdir.interop.nested_rows import rows_where
-from ketdir.problems import NotFound
+from ketdir.problems import NotFound, Unavailable
 from ketdir.search import Query, search
 from ketdir.store.index import GENERATION_KEY
 from ketdir.store.models import DatasetMeta, Location, Organization, Service, ServiceAtLocation
 from ketdir.store.row_reads import Read
 
+log = logging.getLogger("ketdir.api")
 SEARCH_LIMIT = 50  # local services a search lists, best first, then national lines: as many as the window shows
 METRES_PER_DEGREE = 111_195.0
 COUNTS_KEPT = 512
 _GENERATION = Read(DatasetMeta.__table__, "key", (GENERATION_KEY,))
 _MINIMAL = select(Service.id, Service.name, Service.status, Service.last_modified).where(
     Service.id.in_(bindparam("ids", expanding=True)))
+
+
+def _answered_again_after_a_lost_connection(method: Callable) -> Callable:
+    """A connection the database server closed (a restart, an idle timeout) is found only by using it, since the
+    server pings no connection before a request (ketdir.api.server): the pool is then emptied, and the request is
+    answered once more, on a new connection."""
+    @functools.wraps(method)
+    def answer(self: Catalogue, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except Unavailable as problem:
+            lost = problem.__cause__
+            if not (isinstance(lost, DBAPIError) and lost.connection_invalidated):
+                raise
+            log.warning("a database connection was lost (%s); answering again on a new one", lost.orig)
+            self.directory.engine.dispose()
+            return method(self, *args, **kwargs)
+    return answer
 
 
 @dataclass
@@ -65,6 +87,7 @@ class Catalogue:
 
     # ------------------------------------------------------------------------------------------- services
 
+    @_answered_again_after_a_lost_connection
     def services(self, q: ListQuery) -> dict[str, Any]:
         with self._reading() as session:
             gen = None if q.search else self._current(session)  # a search counts nothing; see _nested
@@ -82,6 +105,7 @@ class Catalogue:
                                                 .limit(q.page.per_page).offset(q.page.offset)).scalars())
             return page_of(self._service_items(session, gen, page_ids, q), total, q.page)
 
+    @_answered_again_after_a_lost_connection
     def service(self, service_id: str) -> dict[str, Any]:
         with self._reading() as session:
             if is_possible_id(service_id):
@@ -137,6 +161,7 @@ class Catalogue:
 
     # ------------------------------------------------------------------------------ service at locations
 
+    @_answered_again_after_a_lost_connection
     def service_at_locations(self, q: ListQuery) -> dict[str, Any]:
         with self._reading() as session:
             gen = self._current(session)
@@ -165,6 +190,7 @@ class Catalogue:
                                                 .limit(q.page.per_page).offset(q.page.offset)).scalars())
             return page_of(self._sal_items(session, gen, page_ids, q.full), total, q.page)
 
+    @_answered_again_after_a_lost_connection
     def service_at_location(self, sal_id: str) -> dict[str, Any]:
         with self._reading() as session:
             gen = self._current(session)
@@ -204,6 +230,7 @@ class Catalogue:
 
     # -------------------------------------------------------------------------------------- organisations
 
+    @_answered_again_after_a_lost_connection
     def organizations(self, q: ListQuery) -> dict[str, Any]:
         with self._reading() as session:
             gen = self._current(session)
@@ -217,6 +244,7 @@ class Catalogue:
             return page_of(self._organization_items(session, gen, ids, full, q.full_service if full else None),
                            total, q.page)
 
+    @_answered_again_after_a_lost_connection
     def organization(self, organization_id: str, *, full_service: bool = False) -> dict[str, Any]:
         with self._reading() as session:
             gen = self._current(session)
@@ -258,11 +286,13 @@ class Catalogue:
 
     # ----------------------------------------------------------------------------------------- taxonomies
 
+    @_answered_again_after_a_lost_connection
     def taxonomies(self, q: ListQuery) -> dict[str, Any]:
         with self._reading() as session:
             found = self._current(session).vocabulary.taxonomies(q.search)
         return page_of([hsds_object("taxonomy", r) for r in q.page.slice(found)], len(found), q.page)
 
+    @_answered_again_after_a_lost_connection
     def taxonomy(self, taxonomy_id: str) -> dict[str, Any]:
         with self._reading() as session:
             vocabulary = self._current(session).vocabulary
@@ -273,6 +303,7 @@ class Catalogue:
         obj["taxonomy_terms"] = [hsds_object("taxonomy_term", t) for t in vocabulary.terms(taxonomy_id=taxonomy_id)]
         return obj
 
+    @_answered_again_after_a_lost_connection
     def taxonomy_terms(self, q: ListQuery) -> dict[str, Any]:
         with self._reading() as session:
             vocabulary = self._current(session).vocabulary
@@ -280,6 +311,7 @@ class Catalogue:
                                  top_only=q.top_only)
         return page_of([vocabulary.term_object(r) for r in q.page.slice(found)], len(found), q.page)
 
+    @_answered_again_after_a_lost_connection
     def taxonomy_term(self, term_id: str) -> dict[str, Any]:
         with self._reading() as session:
             vocabulary = self._current(session).vocabulary

@@ -75,9 +75,11 @@ def read_rows(connection: Connection, reads: Sequence[Read]) -> list[Rows]:
     try:
         results = _pipelined(dbapi, calls) if dialect.name == "postgresql" else _one_by_one(dbapi, calls)
     except connection.dialect.loaded_dbapi.Error as error:
-        if dialect.is_disconnect(error, connection.connection.dbapi_connection, None):
+        lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, None)
+        if lost:
             connection.invalidate(error)  # so the pool does not hand the broken connection out again
-        raise exc.DBAPIError.instance(calls[0][0].sql, None, error, dialect.loaded_dbapi.Error) from error
+        raise exc.DBAPIError.instance(calls[0][0].sql, None, error, dialect.loaded_dbapi.Error,
+                                      connection_invalidated=lost, dialect=dialect) from error
     for (i, read, _), (statement, _), (type_codes, rows) in zip(wanted, calls, results):
         processors = _processors(dialect, read.table, type_codes)
         names = statement.columns
