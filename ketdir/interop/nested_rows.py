@@ -2,9 +2,10 @@
 fully nested, for `ketdir.interop.export.Tree` to nest.
 
 The export reads every table whole; the API answers for one service, or one page of them, in milliseconds, so
-it reads the rows those records own and the records they point to, level by level: the rows a service owns,
-then the rows those own, each level one read per table and column for all the parents (`Follow`), sent
-together (`ketdir.store.row_reads`: one round trip on PostgreSQL). A service is three levels. Several links
+it reads the rows those records own and the records they point to, level by level: the rows a service owns
+(and, through them, the rows those point to), then the rows those own, each level one read per table and
+column for all the parents (`Follow`), sent together (`ketdir.store.row_reads`: one round trip on PostgreSQL).
+A service is two levels. Several links
 (a phone's contact, a schedule's location ...) have no index in the directory; a read by such a column would
 scan its table, so a link is read only when some row of the directory uses it at all (`LinkUse`, asked once per
 index generation by the caller).
@@ -20,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketdir.interop.dataset import MODELS, TABLE_ORDER
-from ketdir.store.row_reads import Read, read_rows
+from ketdir.store.row_reads import Read, Through, read_rows
 
 Rows = dict[str, dict[Any, dict[str, Any]]]  # table -> id -> row
 CHUNK = 500  # ids per IN (...) where a list is written out: well under every backend's limit on bound parameters
@@ -141,11 +142,23 @@ def read_nested(session: Session, root: str, ids: Iterable[Any], follows: tuple[
                 continue  # rows taken from memory may lead on (terms to their taxonomies)
             break
         reads = [Read(MODELS[table].__table__, column, values) for (table, column), values in wanted.items()]
+        # With each read, one hop further: the rows its rows point to (a subquery), so that the next level has
+        # less to wait for. A service's organisation and locations come with it: two round trips, not three.
+        ahead = [(follow, key) for key in wanted for follow in follows
+                 if follow.parent == key[0] and (follow.table, follow.column) in links
+                 and not (follow.table in known and follow.column == "id")
+                 and not (key == (root, "id") and follow.field == "id")]  # (those are read with the ids)
+        reads += [Read(MODELS[f.table].__table__, f.column, wanted[key],
+                       Through(MODELS[key[0]].__table__, key[1], f.field)) for f, key in ahead]
         found = read_rows(session.connection(), [*first, *reads])
         for read, table_rows in zip(first, found):
             rows.setdefault(read.table.name, {}).update(table_rows)
-        for (table, _), table_rows in zip(wanted, found[len(first):]):
+        direct = dict(zip(wanted, found[len(first):]))
+        for (table, _), table_rows in direct.items():
             rows[table].update(table_rows)
+        for (follow, key), table_rows in zip(ahead, found[len(first) + len(direct):]):
+            rows[follow.table].update(table_rows)
+            asked[(follow.table, follow.column)] |= {r.get(follow.field) for r in direct[key].values()} - {None}
         wanted, first = {}, []
     # in id order, as the export reads them: nested lists come out in the same order
     return {table: dict(sorted(table_rows.items())) for table, table_rows in rows.items()}

@@ -22,12 +22,24 @@ Rows = dict[Any, dict[str, Any]]  # id -> row
 
 
 @dataclass(frozen=True)
+class Through:
+    """Values not at hand yet: the `field` of the rows of `table` whose `column` is one of the read's values (a
+    subquery: the rows a record's rows point to are read with them, not after them)."""
+
+    table: Table
+    column: str
+    field: str
+
+
+@dataclass(frozen=True)
 class Read:
-    """Rows of `table` whose `column` is one of `values`."""
+    """Rows of `table` whose `column` is one of `values` (or, `through` another table, is one of the values
+    found there)."""
 
     table: Table
     column: str
     values: Collection[Any]
+    through: Through | None = None
 
 
 @dataclass(frozen=True)
@@ -39,9 +51,15 @@ class _Statement:
 
 
 @functools.cache
-def _statement(dialect, index: SearchIndex, table: Table, column: str) -> _Statement:
-    condition, _ = index.id_list(f"{table.name}.{column}", "ids", ())
-    compiled = select(*table.c).where(text(condition)).compile(dialect=dialect)
+def _statement(dialect, index: SearchIndex, table: Table, column: str, through: Through | None) -> _Statement:
+    if through is None:
+        condition, _ = index.id_list(f"{table.name}.{column}", "ids", ())
+        statement = select(*table.c).where(text(condition))
+    else:
+        parent = through.table.alias("parent")
+        condition, _ = index.id_list(f"parent.{through.column}", "ids", ())
+        statement = select(*table.c).where(table.c[column].in_(select(parent.c[through.field]).where(text(condition))))
+    compiled = statement.compile(dialect=dialect)
     key = [c.key for c in table.primary_key.columns]
     assert len(key) == 1, f"{table.name}: rows are kept by a one-column primary key"
     return _Statement(str(compiled), tuple(compiled.positiontup or ()), tuple(c.key for c in table.c), key[0])
@@ -66,7 +84,7 @@ def read_rows(connection: Connection, reads: Sequence[Read]) -> list[Rows]:
     index = search_index(connection)
     calls = []
     for _, read, values in wanted:
-        statement = _statement(dialect, index, read.table, read.column)
+        statement = _statement(dialect, index, read.table, read.column, read.through)
         _, ids = index.id_list("", "ids", values)
         params: Any = ({"ids": ids} if not statement.param_names else
                        tuple(ids if name == "ids" else None for name in statement.param_names))
