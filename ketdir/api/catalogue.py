@@ -37,7 +37,7 @@ from ketdir.problems import NotFound, Unavailable
 from ketdir.search import Query, search
 from ketdir.store.index import GENERATION_KEY
 from ketdir.store.models import DatasetMeta, Location, Organization, Service, ServiceAtLocation
-from ketdir.store.row_reads import Read
+from ketdir.store.row_reads import Read, Through, read_rows
 
 log = logging.getLogger("ketdir.api")
 SEARCH_LIMIT = 50  # local services a search lists, best first, then national lines: as many as the window shows
@@ -140,9 +140,10 @@ class Catalogue:
         return self._plain_services(session, ids)
 
     def _plain_services(self, session: Session, ids: list[str]) -> list[dict]:
-        """Services with their one-to-one fields and their organisation."""
-        rows = rows_where(session, "service", "id", ids)
-        orgs = rows_where(session, "organization", "id", {r["organization_id"] for r in rows.values()})
+        """Services with their one-to-one fields and their organisation (read together: one round trip)."""
+        rows, orgs = read_rows(session.connection(), [
+            Read(Service.__table__, "id", ids),
+            Read(Organization.__table__, "id", ids, Through(Service.__table__, "id", "organization_id"))])
         out = []
         for sid in ids:
             row = rows.get(sid)
