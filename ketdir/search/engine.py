@@ -238,6 +238,7 @@ def _resolve_place(query: Query, results: Results, gazetteer: Gazetteer | None) 
         results.place_message = f"“{near}” could be more than one place. Choose one."
     else:
         results.place_message = resolution.message or f"We couldn't find “{near}”. Try a postcode or a town."
+        results.place_suggestions = list(resolution.suggestions)
     return None, False
 
 

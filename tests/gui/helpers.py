@@ -42,3 +42,15 @@ def tick_need(qtbot, window, code: str) -> None:
     row = window.need_list.model.row_of(code)
     view.setCurrentIndex(window.need_list.model.index(row))
     qtbot.keyClick(view, Qt.Key.Key_Space)
+
+
+def choose_result(qtbot, window, steps: int = 1):
+    """Press Down `steps` times in the search field (nothing is selected until a person selects), and wait for
+    the chosen service's details. Returns them."""
+    window.search_edit.setFocus()
+    for _ in range(steps):
+        qtbot.keyClick(window.search_edit, Qt.Key.Key_Down)
+    settle(qtbot, window)
+    detail = window.current_detail()
+    assert detail is not None and detail.name == selected_name(window)
+    return detail
