@@ -294,7 +294,7 @@ class PlaceBar(QWidget):
         if not names or any(name.casefold() == typed.casefold() for name in names) or not self.place_edit.hasFocus():
             popup.hide()
             return
-        self.completer.setCompletionPrefix("")
+        self.completer.setCompletionPrefix(typed)  # Enter with nothing picked "activates" the typed text
         self.completer.complete()
         popup.setCurrentIndex(QModelIndex())  # nothing picked until the person picks it
 
@@ -314,8 +314,10 @@ class PlaceBar(QWidget):
             self._commit()
 
     def _completed(self, text: str) -> None:
-        self.place_edit.setText(text)
-        self._commit()
+        if text != self.place_edit.text():
+            self.place_edit.setText(text)
+        if self.has_uncommitted_text():
+            self._commit()
 
     def _commit(self) -> None:
         self.completer.popup().hide()

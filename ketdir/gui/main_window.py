@@ -10,7 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import (
+from PySide6.QtWidgets import (QApplication,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -161,8 +161,8 @@ class MainWindow(QMainWindow):
         self.place_bar.place_changed.connect(self._filters_changed)
         self.place_bar.place_edit.returnPressed.connect(self._place_entered)
         self.need_list.changed.connect(self._filters_changed)
-        self.place_choices.chosen.connect(self.place_bar.choose)
-        self.place_choices.suggested.connect(self.place_bar.set_place_text)
+        self.place_choices.chosen.connect(self._place_chosen)
+        self.place_choices.suggested.connect(self._place_chosen)
         self.readings_bar.undo.connect(self.undo_reading)
         self.readings_bar.restore.connect(self.restore_reading)
         self.results_view.selectionModel().currentChanged.connect(self._current_changed)
@@ -542,9 +542,10 @@ class MainWindow(QMainWindow):
     def _resolved_place_label(self, f: FilterState) -> str | None:
         """The place the newest results were searched near, if it is the place in the field and it resolved."""
         results = self._last_results
-        if results is None or results.place is None or not f.near or results.query.near != f.near:
+        place = results.place if results is not None else None
+        if place is None or not f.near or results.query.near != f.near:
             return None
-        return results.place.label.split(" (")[0]
+        return place.name if place.kind == "district" else place.label.split(" (")[0]
 
     def _update_chips(self) -> None:
         f = self.filter_state()
@@ -719,7 +720,7 @@ class MainWindow(QMainWindow):
             return
         if self.results_view.currentIndex().isValid():
             self._current_changed(self.results_view.currentIndex())
-        self.with_detail(lambda detail: detail is not None and self.detail_pane.browser.setFocus())
+        self.with_detail(lambda detail: print("FOCUS CB", detail and detail.name, self.detail_pane.browser.isVisible(), self.detail_pane.browser.focusPolicy(), self.isActiveWindow()) or (detail is not None and self.detail_pane.browser.setFocus()) or print("now", QApplication.focusWidget()))
 
     def copy_referral(self) -> None:
         self.with_detail(self._copy)
@@ -761,6 +762,15 @@ class MainWindow(QMainWindow):
     def _place_entered(self) -> None:
         self._focus_place_choices = True
 
+    def _place_chosen(self, place) -> None:
+        """A choice ("Bangor, Wales") or a suggestion ("Brighton"): search near it; the keyboard goes to the
+        results, where Down selects the first."""
+        if isinstance(place, str):
+            self.place_bar.set_place_text(place)
+        else:
+            self.place_bar.choose(place)
+        self.results_view.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def clear(self) -> None:
         """Esc: clear the search words; if there are none, clear the filters."""
         if self.search_edit.text():
@@ -785,6 +795,7 @@ class MainWindow(QMainWindow):
         shortlist = self.menus.shortlist
         if shortlist is not None:
             shortlist.clear(confirm=False)
+            self.menus.shortlist_dock.hide()
         self.focus_search()
         self.show_notice("Ready for a new caller: the search, filters, place and shortlist are cleared.")
 

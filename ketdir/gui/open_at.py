@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDateTime, Signal
-from PySide6.QtWidgets import QDateTimeEdit, QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
 from ketdir import hours
 
@@ -36,12 +36,50 @@ def clock_change_note(at: dt.datetime) -> str | None:
     return None
 
 
-def _qt(moment: dt.datetime) -> QDateTime:
-    return QDateTime(moment.year, moment.month, moment.day, moment.hour, moment.minute)
+DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%Y-%m-%d", "%d %b %Y", "%d %B %Y", "%d %b", "%d %B")
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+EXAMPLE = "28/03/2027 01:30, Sat 22:00 or tomorrow 9am"
+
+
+def _time_word(word: str) -> bool:
+    return any(c in word for c in ":.") or word.endswith(("am", "pm")) or word in ("noon", "midday", "midnight")
+
+
+def _date_from(words: list[str], today: dt.date) -> dt.date | None:
+    text = " ".join(words).strip(" ,")
+    if not text or text == "today":
+        return today
+    if text == "tomorrow":
+        return today + dt.timedelta(days=1)
+    if text[:3] in DAY_NAMES and text.isalpha():  # "sat", "saturday": the next one (today counts)
+        return today + dt.timedelta(days=(DAY_NAMES.index(text[:3]) - today.weekday()) % 7)
+    for fmt in DATE_FORMATS:
+        try:
+            day = dt.datetime.strptime(text.title(), fmt).date()
+        except ValueError:
+            continue
+        return day.replace(year=today.year) if "%Y" not in fmt and "%y" not in fmt else day
+    return None
+
+
+def read_moment(text: str, now: dt.datetime) -> dt.datetime | None:
+    """A London wall-clock time from what a person types ("28/03/2027 01:30", "Sat 22:00", "tomorrow 9am",
+    "22:00" for today); without a time, the time now. None if it cannot be read."""
+    words = text.lower().replace(",", " ").split()
+    if not words:
+        return None
+    clock = now.time().replace(second=0, microsecond=0)
+    if _time_word(words[-1]):
+        try:
+            clock = hours.parse_time(words.pop())
+        except ValueError:
+            return None
+    day = _date_from(words, now.date())
+    return None if day is None else dt.datetime.combine(day, clock)
 
 
 class OpenAtDialog(QDialog):
-    """Choose a date and time; Enter shows the times then, "Back to now" returns to the clock."""
+    """Type a date and time; Enter shows the times then, "Back to now" returns to the clock."""
 
     chosen = Signal(object)  # a naive London datetime, or None for now
 
@@ -49,16 +87,20 @@ class OpenAtDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Open at…")
         self.setAccessibleName("Open at another time")
-        start = (current or hours.in_london(now).replace(tzinfo=None)).replace(second=0, microsecond=0)
+        self._now = hours.in_london(now).replace(tzinfo=None)
+        start = current or self._now
         intro = QLabel("See which services are open, and their opening times, at another moment — for example "
                        "a Saturday night or a bank holiday.", self)
         intro.setWordWrap(True)
-        self.edit = QDateTimeEdit(_qt(start), self)
-        self.edit.setCalendarPopup(True)
-        self.edit.setDisplayFormat("ddd d MMM yyyy  HH:mm")
+        self.edit = QLineEdit(f"{start:%d/%m/%Y %H:%M}", self)
         self.edit.setAccessibleName("Date and time")
+        self.edit.setToolTip(f"For example {EXAMPLE}")
+        self.edit.setPlaceholderText(EXAMPLE)
         label = QLabel("&Date and time:", self)
         label.setBuddy(self.edit)
+        self.shown_as = QLabel(self)
+        self.shown_as.setAccessibleName("Times shown for")
+        self.shown_as.setWordWrap(True)
         self.note = QLabel(self)
         self.note.setObjectName("muted")
         self.note.setWordWrap(True)
@@ -71,30 +113,36 @@ class OpenAtDialog(QDialog):
         buttons.accepted.connect(self._use)
         buttons.rejected.connect(self.reject)
         self.now_button.clicked.connect(self._back_to_now)
-        self.edit.dateTimeChanged.connect(lambda _v: self._update_note())
+        self.edit.textChanged.connect(lambda _text: self._update())
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(label)
         layout.addWidget(self.edit)
+        layout.addWidget(self.shown_as)
         layout.addWidget(self.note)
         layout.addStretch(1)
         layout.addWidget(buttons)
-        self._update_note()
+        self._update()
         self.edit.setFocus()
+        self.edit.selectAll()  # typing replaces it
 
-    def moment(self) -> dt.datetime:
-        value = self.edit.dateTime()
-        d, t = value.date(), value.time()
-        return dt.datetime(d.year(), d.month(), d.day(), t.hour(), t.minute())
+    def moment(self) -> dt.datetime | None:
+        return read_moment(self.edit.text(), self._now)
 
-    def _update_note(self) -> None:
-        note = clock_change_note(self.moment())
+    def _update(self) -> None:
+        moment = self.moment()
+        self.use_button.setEnabled(moment is not None)
+        self.shown_as.setText(f"Times shown for {moment_text(moment)}" if moment is not None
+                              else f"Type a date and time, for example {EXAMPLE}.")
+        note = clock_change_note(moment) if moment is not None else None
         self.note.setText(note or "")
         self.note.setVisible(note is not None)
 
     def _use(self) -> None:
-        self.chosen.emit(self.moment())
-        self.accept()
+        moment = self.moment()
+        if moment is not None:
+            self.chosen.emit(moment)
+            self.accept()
 
     def _back_to_now(self) -> None:
         self.chosen.emit(None)

@@ -85,6 +85,7 @@ class PlaceChoices(QWidget):
         for i, name in enumerate(names[:MAX_SUGGESTIONS]):
             button = QPushButton(name, self)
             button.setObjectName("fix")
+            button.setAutoDefault(True)  # Enter presses it, as Space does
             button.setAccessibleName(f"Search near {name}")
             button.setToolTip(f"Search near {name} instead")
             button.clicked.connect(lambda _checked=False, n=name: self.suggested.emit(n))

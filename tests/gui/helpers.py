@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from ketdir.gui.results_model import HIT, Role
 
@@ -54,3 +55,27 @@ def choose_result(qtbot, window, steps: int = 1):
     detail = window.current_detail()
     assert detail is not None and detail.name == selected_name(window)
     return detail
+
+
+def keyboard_holder(qtbot):
+    """What gets the next key: an open completion list, else the focused widget. When a dialog has closed, a
+    desktop's window manager gives the keyboard back to the window under it; the offscreen platform has none,
+    so this does what it would."""
+    if QApplication.activePopupWidget() is None and QApplication.focusWidget() is None:
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMainWindow) and w.isVisible()]
+        if windows:
+            windows[-1].activateWindow()
+            qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=2000)
+    target = QApplication.activePopupWidget() or QApplication.focusWidget()
+    assert target is not None, "nothing has the keyboard"
+    return target
+
+
+def press(qtbot, key, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+    """One key, to whatever has the keyboard."""
+    qtbot.keyClick(keyboard_holder(qtbot), key, modifiers)
+
+
+def type_text(qtbot, text: str) -> None:
+    for ch in text:
+        qtbot.keyClicks(keyboard_holder(qtbot), ch)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog
 
-from helpers import choose_result, selected_name, settle
+from helpers import choose_result, press, selected_name, settle
 
 
 def _dialogs(kind):
@@ -31,9 +31,12 @@ def test_slip_qr_and_log_referral_open_for_the_selected_service(qtbot, window):
     qtbot.keyClick(window.search_edit, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     slips = _dialogs(SlipDialog)
     assert slips and slips[0].details[0].id == detail.id
-    qtbot.keyClick(window.search_edit, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    assert _dialogs(QrDialog)
-    qtbot.keyClick(window.search_edit, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    slips[0].close()  # back to the window (its shortcuts work while it is the active window)
+    press(qtbot, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qrs = _dialogs(QrDialog)
+    assert qrs
+    qrs[0].close()
+    press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     logs = _dialogs(LogReferralDialog)
     qtbot.waitUntil(lambda: logs and logs[0].is_ready)  # its services are read off the UI thread
     assert logs[0].chosen_services() == [detail.id]
