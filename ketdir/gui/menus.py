@@ -266,4 +266,7 @@ class WorkMenus:
             open_import_dialog(self.window, self.window.directory, on_imported=self.window.run_search)
 
     def about(self) -> None:
-        QMessageBox.about(self.window, "About ketdir", ABOUT)
+        box = QMessageBox(QMessageBox.Icon.Information, "About ketdir", ABOUT, QMessageBox.StandardButton.Close,
+                          self.window)
+        box.setObjectName("aboutBox")
+        box.open()  # not exec(): the window keeps painting
