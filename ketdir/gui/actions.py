@@ -54,7 +54,7 @@ def build_actions(window, handlers: dict[str, Callable[[], None]]) -> Actions:
         clear=_action(window, "&Clear the search (again: the filters)", "Esc", handlers["clear"]),
         copy_referral=_action(window, "&Copy referral", "Ctrl+Shift+C", handlers["copy_referral"],
                               "Name, phones, address, today's hours, how to refer and website, to paste"),
-        call=_action(window, "C&all the service", "Ctrl+Shift+P", handlers["call"]),
+        call=_action(window, "Call the se&rvice", "Ctrl+Shift+P", handlers["call"]),
         open_website=_action(window, "Open the &website", "Ctrl+Shift+O", handlers["open_website"]),
         keys_help=_action(window, "&Keyboard shortcuts", "F1", handlers["keys_help"]),
     )

@@ -64,6 +64,18 @@ def click(qtbot, parent: QWidget, text: str) -> None:
     qtbot.mouseClick(button(parent, text), Qt.MouseButton.LeftButton)
 
 
+def read_saved_box(qtbot, window, path: Path) -> None:
+    """The box that says where a file went: it names the file, Open folder shows its folder, Close closes it."""
+    qtbot.waitUntil(lambda: len(visible(QMessageBox, "savedBox")) == 1, timeout=10000)
+    box = visible(QMessageBox, "savedBox")[0]
+    assert path.name in box.text() and str(path.parent) in box.informativeText()
+    click(qtbot, box, "Open folder")
+    assert window.opened_urls[-1] == QUrl.fromLocalFile(str(path.parent)).toString()
+    if box.isVisible():
+        click(qtbot, box, "Close")
+    assert not visible(QMessageBox, "savedBox")
+
+
 class Person:
     """Triggers actions as a person does: their keys from the window, else the menu by keyboard."""
 
@@ -197,11 +209,9 @@ def test_every_menu_item_and_shortcut_completes_its_main_path(qtbot, every_actio
     slip = wait_for(qtbot, SlipDialog)
     click(qtbot, slip, "Save as PDF")
     qtbot.waitUntil(lambda: bool(list(saves.glob("*.pdf"))), timeout=10000)
-    pdfs = list(saves.glob("*.pdf"))
-    assert pdfs and pdfs[0].read_bytes().startswith(b"%PDF")
-    for box in visible(QMessageBox, "savedBox"):  # where it went, with Open folder
-        assert pdfs[0].name in box.text()
-        box.close()
+    (pdf,) = saves.glob("*.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    read_saved_box(qtbot, window, pdf)
     slip.close()
 
     person.use("Show QR code")
@@ -226,6 +236,7 @@ def test_every_menu_item_and_shortcut_completes_its_main_path(qtbot, every_actio
     editor.name.setFocus()
     editor.name.selectAll()
     type_text(qtbot, "Riverside Bladder and Kidney Clinic")
+    assert button(editor, "Save").isEnabled(), editor.problems.text()
     with qtbot.waitSignal(editor.saved, timeout=10000):
         click(qtbot, editor, "Save")
     settle(qtbot, window)
@@ -244,11 +255,14 @@ def test_every_menu_item_and_shortcut_completes_its_main_path(qtbot, every_actio
     type_text(qtbot, "Tess Tester")
     adding.name.setFocus()
     type_text(qtbot, "Quayside Harm Reduction")
+    adding.email.setFocus()
+    type_text(qtbot, "hello@quayside.example.org")
     needs = adding.needs
     row = next(i for i in range(needs.count()) if needs.item(i).data(Qt.ItemDataRole.UserRole) == "harm-reduction")
     needs.setFocus()
     needs.setCurrentRow(row)
     press(qtbot, Qt.Key.Key_Space)
+    assert button(adding, "Save").isEnabled(), adding.problems.text()
     with qtbot.waitSignal(adding.saved, timeout=10000):
         click(qtbot, adding, "Save")
     person.search("quayside")
@@ -263,6 +277,7 @@ def test_every_menu_item_and_shortcut_completes_its_main_path(qtbot, every_actio
     table.selectRow(0)
     click(qtbot, health, "Export CSV")
     qtbot.waitUntil(lambda: bool(list(saves.glob("*.csv"))), timeout=10000)
+    read_saved_box(qtbot, window, next(saves.glob("*.csv")))
     click(qtbot, health, "Open service")  # the finding's service, to put it right
     qtbot.waitUntil(lambda: window.current_detail() is not None, timeout=10000)
     for editor in visible(ServiceEditor):
@@ -274,7 +289,8 @@ def test_every_menu_item_and_shortcut_completes_its_main_path(qtbot, every_actio
     type_text(qtbot, "bladder")
     assert library.visible_topics()
     click(qtbot, library, "Save as PDF")
-    qtbot.waitUntil(lambda: len(list(saves.glob("*.pdf"))) >= 2, timeout=10000)
+    qtbot.waitUntil(lambda: len(list(saves.glob("*.pdf"))) == 2, timeout=10000)
+    read_saved_box(qtbot, window, next(p for p in saves.glob("*.pdf") if p != pdf))
     library.close()
 
     # ---- the referral log
@@ -282,8 +298,10 @@ def test_every_menu_item_and_shortcut_completes_its_main_path(qtbot, every_actio
     stats = wait_for(qtbot, StatsDialog)
     qtbot.waitUntil(lambda: any(t.model() and t.model().rowCount() > 0 for t in stats.findChildren(QTableView)),
                     timeout=10000)
+    health_csv = next(saves.glob("*.csv"))
     click(qtbot, stats, "Export CSV")
-    qtbot.waitUntil(lambda: len(list(saves.glob("*.csv"))) >= 2, timeout=10000)
+    qtbot.waitUntil(lambda: len(list(saves.glob("*.csv"))) == 2, timeout=10000)
+    read_saved_box(qtbot, window, next(p for p in saves.glob("*.csv") if p != health_csv))
     stats.close()
     person.use("Keep the log for…")
     keep = wait_for(qtbot, RetentionDialog)
