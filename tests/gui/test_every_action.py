@@ -221,6 +221,7 @@ def test_every_menu_item_and_shortcut_completes_its_main_path(qtbot, every_actio
 
     person.use("Log referral…")
     log = wait_for(qtbot, LogReferralDialog)
+    qtbot.waitUntil(lambda: button(log, "Log referral").isEnabled(), timeout=10000)  # the form is ready
     click(qtbot, log, "Log referral")
     qtbot.waitUntil(lambda: not log.isVisible(), timeout=10000)
     qtbot.waitUntil(lambda: "Referral logged" in window.status_notice.text(), timeout=10000)
@@ -305,9 +306,10 @@ def test_every_menu_item_and_shortcut_completes_its_main_path(qtbot, every_actio
     stats.close()
     person.use("Keep the log for…")
     keep = wait_for(qtbot, RetentionDialog)
+    qtbot.waitUntil(lambda: button(keep, "OK").isEnabled(), timeout=10000)  # the period is read
     press(qtbot, Qt.Key.Key_Up)  # one month more
     click(qtbot, keep, "OK")
-    assert not keep.isVisible()
+    qtbot.waitUntil(lambda: not keep.isVisible(), timeout=10000)  # saved (with the log, off the UI thread)
 
     # ---- a directory in
     from ketdir.gui.import_dialog import ImportDialog
