@@ -87,5 +87,7 @@ def run(db: str | None = None) -> int:
         return app.exec()
     finally:
         window.shutdown()
+        window.hide()  # not close(): that would post another quit to the application
+        window.deleteLater()
         for directory in opened:
             directory.close()

@@ -12,6 +12,8 @@ from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
     QPersistentModelIndex,
+    QRect,
+    QSize,
     QStringListModel,
     Qt,
     QTimer,
@@ -26,6 +28,9 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -148,14 +153,31 @@ class NeedModel(QAbstractListModel):
         if counts == self._counts and at_least == self._at_least:
             return
         self._counts, self._at_least = counts, frozenset(at_least)
-        self.dataChanged.emit(self.index(0), self.index(len(self._needs) - 1),
-                              [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole])
+        self.layoutAboutToBeChanged.emit()  # longer texts may wrap onto another line: the rows are measured again
+        self.layoutChanged.emit()
 
     def row_of(self, code: str) -> int:
         return next((i for i, n in enumerate(self._needs) if n.code == code), -1)
 
     def label(self, code: str) -> str:
         return next((n.label for n in self._needs if n.code == code), code)
+
+
+class WrappingDelegate(QStyledItemDelegate):
+    """Rows as tall as their text wrapped beside the check box (Qt measures wrapped rows without the box, so
+    a name that just fits the row but not beside the box was cut off with "…")."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802 (Qt API)
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        view = self.parent()
+        style = view.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1
+        box = style.pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth)
+        spacing = style.pixelMetric(QStyle.PixelMetric.PM_CheckBoxLabelSpacing)
+        width = max(view.viewport().width() - box - spacing - 6 * margin - opt.fontMetrics.averageCharWidth(), 10)
+        text = opt.fontMetrics.boundingRect(QRect(0, 0, width, 100_000), Qt.TextFlag.TextWordWrap, opt.text)
+        return QSize(view.viewport().width(), max(text.height(), box) + 2 * margin + 2)
 
 
 class NeedList(QWidget):
@@ -178,12 +200,17 @@ class NeedList(QWidget):
         self.view.setModel(self.model)
         self.view.setAccessibleName("Need types")
         self.view.setAccessibleDescription("Tick need types to show services that help with them. Space ticks.")
-        self.view.setUniformItemSizes(True)
-        # Wide enough for the longest need type with the longest count beside it: no count cut off with "…".
+        # Wide enough, where there is room, for the longest need type with the longest count beside it on one
+        # line; on a narrow screen at large text the names wrap instead (never cut off with "…").
         metrics = self.view.fontMetrics()
         widest = max((metrics.horizontalAdvance(f"{n.label}  (2,000+)") for n in needs), default=0)
-        self.view.setMinimumWidth(widest + 40)  # and the check box, the margins and a scroll bar
-        self.view.setSizeAdjustPolicy(QListView.SizeAdjustPolicy.AdjustToContents)
+        self.preferred_width = widest + 40  # and the check box, the margins and a scroll bar
+        self.view.setMinimumWidth(metrics.averageCharWidth() * 16 + 40)
+        self.view.setWordWrap(True)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.view.setItemDelegate(WrappingDelegate(self.view))
         self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         title.setBuddy(self.view)
         self.view.setCurrentIndex(self.model.index(0))
@@ -209,7 +236,7 @@ class NeedList(QWidget):
 
 
 class PlaceBar(QWidget):
-    """Place field (with completion), radius, open now, national lines — in one row."""
+    """Place field (with completion); its `options` row holds radius, open now and national lines."""
 
     changed = Signal()  # anything but the place text changed
     place_changed = Signal()  # the place text changed (after a pause, Enter or a completion)
@@ -238,7 +265,8 @@ class PlaceBar(QWidget):
         self.completer.setWidget(self.place_edit)
         self.completer.activated.connect(self._completed)
 
-        self.radius_combo = QComboBox(self)
+        self.options = QWidget(self)  # radius, open now, national lines: the window puts them where they fit
+        self.radius_combo = QComboBox(self.options)
         for label, value in RADIUS_CHOICES:
             self.radius_combo.addItem(f"Within {label}" if value else label, value)
         self.radius_combo.setCurrentIndex(self._radius_index(DEFAULT_RADIUS))
@@ -246,11 +274,11 @@ class PlaceBar(QWidget):
         self.radius_combo.setToolTip("How far from the place to look")
         self.radius_combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
 
-        self.open_now = QCheckBox("&Open now", self)
+        self.open_now = QCheckBox("&Open now", self.options)
         self.open_now.setAccessibleName("Open now only")
         self.open_now.setToolTip("Show only services open at this moment (Alt+O)")
         self.open_now.toggled.connect(lambda _b: self.changed.emit())
-        self.national = QCheckBox("National &lines", self)
+        self.national = QCheckBox("National &lines", self.options)
         self.national.setChecked(True)
         self.national.setAccessibleName("Include national lines")
         self.national.setToolTip("Include national and regional phone and online lines (Alt+L)")
@@ -267,11 +295,13 @@ class PlaceBar(QWidget):
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(8)
-        layout.addWidget(self.place_edit, 2)
-        layout.addWidget(self.radius_combo)
-        layout.addWidget(self.open_now)
-        layout.addWidget(self.national)
+        layout.addWidget(self.place_edit)
+        row = QHBoxLayout(self.options)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(8)
+        row.addWidget(self.radius_combo)
+        row.addWidget(self.open_now)
+        row.addWidget(self.national)
 
     # -- place text
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QApplication,
     QLabel,
     QLineEdit,
     QMainWindow,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -38,7 +39,7 @@ from ketdir.gui.place_choices import PlaceChoices
 from ketdir.gui.readings_bar import ReadingsBar
 from ketdir.gui.results_model import ResultsModel, Role
 from ketdir.gui.results_view import ResultsView
-from ketdir.gui.screen import fit_to_screen
+from ketdir.gui.screen import FRAME, available, fit_to_screen
 from ketdir.gui.settings import user_settings
 from ketdir.gui.workers import Worker
 from ketdir.needs import need_types
@@ -58,6 +59,8 @@ WAIT_FOR_DETAIL_MS = 5000
 RESULTS_CHARS = 40  # the results column never gets narrower than this many characters
 DETAIL_CHARS = 38
 HARM_CHARS = 30
+COLUMN_MARGINS = 120  # the window's and the splitter's margins and handles
+SEARCH_CHARS, PLACE_CHARS = 36, 24  # the search row keeps room for its placeholders' words
 NAV_KEYS = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_PageDown: 5, Qt.Key.Key_PageUp: -5}
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 TITLE = "Support services directory"  # Qt adds " — ketdir", the application's display name
@@ -193,6 +196,7 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
         self._restore_settings()
         fit_to_screen(self)
+        self._arrange_columns()  # before showing: four columns that do not fit would widen the window
         self.search_edit.setFocus()
         self.count_label.setText("Opening the directory…")
         if directory is not None:
@@ -214,6 +218,8 @@ class MainWindow(QMainWindow):
         self.watch.start()
         self.count_label.setText("")
         self.menus.attached()
+        if self.menus.shortlist_dock is not None:
+            self.menus.shortlist_dock.visibilityChanged.connect(self._place_shortlist)
 
     # ------------------------------------------------------------------ layout
 
@@ -221,15 +227,19 @@ class MainWindow(QMainWindow):
         top = QWidget(self)
         top.setObjectName("topBar")
         top.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        row = QHBoxLayout()
-        row.setSpacing(10)
-        row.addWidget(self.search_edit, 5)
-        row.addWidget(self.place_bar, 6)
+        self._first_row = QHBoxLayout()
+        self._first_row.setSpacing(10)
+        self._first_row.addWidget(self.search_edit, 5)
+        self._first_row.addWidget(self.place_bar, 3)
+        self._first_row.addWidget(self.place_bar.options)
+        self._second_row = QHBoxLayout()
+        self._second_row.setSpacing(10)
+        self._second_row.addWidget(self.chips, 1)
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(14, 12, 14, 10)
         top_layout.setSpacing(8)
-        top_layout.addLayout(row)
-        top_layout.addWidget(self.chips)
+        top_layout.addLayout(self._first_row)
+        top_layout.addLayout(self._second_row)
 
         sidebar = QWidget(self)
         side = QVBoxLayout(sidebar)
@@ -249,7 +259,7 @@ class MainWindow(QMainWindow):
         mid.addWidget(self.results_stack, 1)
         chars = self.fontMetrics().averageCharWidth()
         middle.setMinimumWidth(chars * RESULTS_CHARS)
-        self.detail_pane.setMinimumWidth(chars * DETAIL_CHARS)
+        self.detail_pane.setMinimumWidth(max(chars * DETAIL_CHARS, self.detail_pane.minimumSizeHint().width()))
         self.harm_pane.setMinimumWidth(chars * HARM_CHARS)
 
         # Service details and harm information side by side when there is room, one above the other when not
@@ -269,7 +279,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 6)
-        self.splitter.setSizes([230, 420, 820])
+        self.splitter.setSizes([self.need_list.preferred_width, chars * (RESULTS_CHARS + 25), chars * 110])
         self._sidebar, self._middle = sidebar, middle
 
         body = QWidget(self)
@@ -286,6 +296,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(body, 1)
         self.setCentralWidget(central)
 
+        # Long notices and readings never widen the window past a small screen: they take the width there is.
+        for label in (self.readings_bar, self.status_notice):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         status = self.statusBar()
         status.setSizeGripEnabled(False)
         status.addWidget(self.readings_bar, 1)
@@ -297,13 +310,36 @@ class MainWindow(QMainWindow):
         self._arrange_columns()
 
     def _arrange_columns(self) -> None:
-        """Stack the details over the harm information when four columns would squeeze the results."""
-        side_by_side = (self._sidebar.minimumSizeHint().width() + self._middle.minimumWidth()
-                        + self.detail_pane.minimumWidth() + self.harm_pane.minimumWidth() + 120)
-        wanted = (Qt.Orientation.Horizontal if self.splitter.width() >= side_by_side
-                  else Qt.Orientation.Vertical)
+        """Stack the details over the harm information when four columns would not fit the window, and put
+        radius, open now and national lines on the filters' row when the search row has no room for them."""
+        chars = self.fontMetrics().averageCharWidth()
+        one_row = chars * (SEARCH_CHARS + PLACE_CHARS) + self.place_bar.options.sizeHint().width() + COLUMN_MARGINS
+        row = self._first_row if self.width() >= one_row else self._second_row
+        if row.indexOf(self.place_bar.options) < 0:
+            (self._second_row if row is self._first_row else self._first_row).removeWidget(self.place_bar.options)
+            if row is self._first_row:
+                row.addWidget(self.place_bar.options)
+            else:
+                row.insertWidget(0, self.place_bar.options)
+        side_by_side = (self.need_list.preferred_width + self._middle.minimumWidth() + self.detail_pane.minimumWidth()
+                        + self.harm_pane.minimumWidth() + COLUMN_MARGINS)
+        wanted = Qt.Orientation.Horizontal if self.width() >= side_by_side else Qt.Orientation.Vertical
         if self.info_splitter.orientation() != wanted:
             self.info_splitter.setOrientation(wanted)
+
+    def _place_shortlist(self, visible: bool) -> None:
+        """The shortlist goes beside the columns where the screen is wide enough, else below them."""
+        dock = self.menus.shortlist_dock
+        if not visible or dock.isFloating():
+            return
+        wanted = (self.centralWidget().minimumSizeHint().width() + dock.minimumSizeHint().width() + FRAME
+                  <= available(self).width())
+        area = Qt.DockWidgetArea.RightDockWidgetArea if wanted else Qt.DockWidgetArea.BottomDockWidgetArea
+        if self.dockWidgetArea(dock) != area:
+            self.addDockWidget(area, dock)
+        if area == Qt.DockWidgetArea.BottomDockWidgetArea:  # a third of the height; the results keep the rest
+            self.resizeDocks([dock], [self.height() // 3], Qt.Orientation.Vertical)
+        QTimer.singleShot(0, lambda: fit_to_screen(self))  # showing it beside the columns may have widened us
 
     def _tab_order(self) -> None:
         chain = [
@@ -828,14 +864,13 @@ class MainWindow(QMainWindow):
         return super().eventFilter(watched, event)
 
     def show_keys(self) -> None:
-        from ketdir.gui.keys_dialog import KeysDialog
+        from ketdir.gui.text_dialog import keys_dialog
 
-        dialog = KeysDialog(self)
-        dialog.setObjectName("keysDialog")
-        dialog.open()
+        keys_dialog(self).open()
 
     def show_notice(self, text: str) -> None:
         self.status_notice.setText(text)
+        self.status_notice.setToolTip(text)
         self._notice_timer.start(NOTICE_MS)
 
     # ------------------------------------------------------------------ settings and shutdown

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMessageBox
+from PySide6.QtWidgets import QDockWidget
 
 from ketdir.gui.messages import show_problem
+from ketdir.gui.screen import fit_to_screen
 from ketdir.gui.settings import user_settings
 from ketdir.gui.window_keys import WindowKeys
 from ketdir.gui.workers import Worker
@@ -109,6 +110,7 @@ class WorkMenus:
     def _keep(self, dialog) -> None:
         self._open = [d for d in self._open if d.isVisible()] + [dialog]
         dialog.show()
+        fit_to_screen(dialog)  # at 200 % text on a laptop a dialog's own size may not fit
 
     def _settings(self) -> QSettings | None:
         return user_settings()
@@ -266,7 +268,8 @@ class WorkMenus:
             open_import_dialog(self.window, self.window.directory, on_imported=self.window.run_search)
 
     def about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "About ketdir", ABOUT, QMessageBox.StandardButton.Close,
-                          self.window)
+        from ketdir.gui.text_dialog import TextDialog
+
+        box = TextDialog(self.window, "About ketdir", ABOUT)  # scrolls: fits a laptop at 200 % text
         box.setObjectName("aboutBox")
-        box.open()  # not exec(): the window keeps painting
+        box.open()

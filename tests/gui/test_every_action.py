@@ -152,13 +152,13 @@ def harbour_file(tmp_path: Path) -> Path:
 def test_every_menu_item_and_shortcut_completes_its_main_path(qtbot, every_action_window, tmp_path, monkeypatch):
     from ketdir.gui.harm_library import HarmLibraryDialog
     from ketdir.gui.history_dialog import HistoryDialog
-    from ketdir.gui.keys_dialog import KeysDialog
     from ketdir.gui.log_referral_dialog import LogReferralDialog
     from ketdir.gui.open_at import OpenAtDialog
     from ketdir.gui.qr_dialog import QrDialog, QrWidget
     from ketdir.gui.retention import RetentionDialog
     from ketdir.gui.slip_dialog import SlipDialog
     from ketdir.gui.stats_view import StatsDialog
+    from ketdir.gui.text_dialog import TextDialog
 
     window, saves = every_action_window
     person = Person(qtbot, window)
@@ -328,12 +328,12 @@ def test_every_menu_item_and_shortcut_completes_its_main_path(qtbot, every_actio
 
     # ---- help
     person.use("Keyboard shortcuts")
-    keys = wait_for(qtbot, KeysDialog)
+    keys = wait_for(qtbot, TextDialog, "keysDialog")
     assert "Ctrl+Shift+C" in keys.texts() and "New caller" in keys.texts()
     keys.close()
     person.use("About ketdir")
-    about = visible(QMessageBox, "aboutBox")[0]
-    assert "In an emergency call 999" in about.text()
+    about = wait_for(qtbot, TextDialog, "aboutBox")
+    assert "In an emergency call 999" in about.texts()
     about.close()
 
     # ---- the next person, then closing

@@ -1,5 +1,5 @@
-"""F1: every keyboard shortcut of the window, read from its actions (so the list cannot fall behind the menus),
-with the keys that are not actions (arrows, Enter, Space). It scrolls, so it fits any screen and text size."""
+"""Text in a window that scrolls, so it fits any screen at any text size: F1's keyboard shortcuts (read from the
+window's actions, so the list cannot fall behind the menus, with the keys that are not actions) and About."""
 from __future__ import annotations
 
 import html
@@ -28,26 +28,35 @@ def shortcut_rows(window: QWidget) -> list[tuple[str, str]]:
     return sorted(rows.values(), key=lambda row: (len(row[0]) > 6, row[0]))
 
 
-class KeysDialog(QDialog):
-    def __init__(self, window: QWidget) -> None:
-        super().__init__(window)
-        self.setWindowTitle("Keyboard shortcuts")
-        self.setAccessibleName("Keyboard shortcuts")
-        rows = "".join(f"<tr><td><b>{html.escape(k)}</b>&nbsp;&nbsp;</td><td>{html.escape(v)}</td></tr>"
-                       for k, v in [*shortcut_rows(window), *OTHER_KEYS])
-        self.table = QLabel(f"<table cellspacing='4'>{rows}</table>", self)
-        self.table.setAccessibleName("Shortcuts")
+class TextDialog(QDialog):
+    def __init__(self, parent: QWidget, title: str, html: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        self.label = QLabel(html, self)
+        self.label.setWordWrap(True)
+        self.label.setOpenExternalLinks(False)
+        self.label.setAccessibleName(title)
         scroll = QScrollArea(self)
-        scroll.setWidget(self.table)
+        scroll.setWidget(self.label)
         scroll.setWidgetResizable(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
-        hint = self.table.sizeHint()
-        self.resize(hint.width() + 60, hint.height() + 90)
+        chars = self.fontMetrics().averageCharWidth()
+        width = min(self.label.sizeHint().width(), chars * 80) + 60
+        self.resize(width, self.label.heightForWidth(width - 60) + 100)
         fit_to_screen(self)
 
     def texts(self) -> str:
-        return self.table.text()
+        return self.label.text()
+
+
+def keys_dialog(window: QWidget) -> TextDialog:
+    rows = "".join(f"<tr><td><b>{html.escape(k)}</b>&nbsp;&nbsp;</td><td>{html.escape(v)}</td></tr>"
+                   for k, v in [*shortcut_rows(window), *OTHER_KEYS])
+    dialog = TextDialog(window, "Keyboard shortcuts", f"<table cellspacing='4'>{rows}</table>")
+    dialog.setObjectName("keysDialog")
+    return dialog
