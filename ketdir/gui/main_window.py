@@ -326,6 +326,10 @@ class MainWindow(QMainWindow):
         wanted = Qt.Orientation.Horizontal if self.width() >= side_by_side else Qt.Orientation.Vertical
         if self.info_splitter.orientation() != wanted:
             self.info_splitter.setOrientation(wanted)
+            if wanted == Qt.Orientation.Vertical:  # the room the harm column had goes to the results
+                rest = max(self.width() - self.need_list.view.minimumWidth() - self.detail_pane.minimumWidth()
+                           - COLUMN_MARGINS, self._middle.minimumWidth())
+                self.splitter.setSizes([self.need_list.view.minimumWidth(), rest, self.detail_pane.minimumWidth()])
 
     def _place_shortlist(self, visible: bool) -> None:
         """The shortlist goes beside the columns where the screen is wide enough, else below them."""
