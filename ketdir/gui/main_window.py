@@ -433,7 +433,7 @@ class MainWindow(QMainWindow):
         if self._wanted_id is not None:
             self._detail = None
             self._read_wanted_detail()
-        self.show_notice("The directory was updated (an import or an edit elsewhere): the results are up to date.")
+        self.show_notice("The directory was updated (an import or an edit): the results are up to date.")
 
     def _filters_changed(self) -> None:
         self._update_chips()
