@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QApplication,
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -41,6 +41,7 @@ from ketdir.gui.results_model import ResultsModel, Role
 from ketdir.gui.results_view import ResultsView
 from ketdir.gui.screen import FRAME, available, fit_to_screen
 from ketdir.gui.settings import user_settings
+from ketdir.gui.shown_service import ShownService
 from ketdir.gui.workers import Worker
 from ketdir.needs import need_types
 
@@ -55,7 +56,6 @@ if TYPE_CHECKING:  # loaded after the window shows (they bring in SQLAlchemy and
 WIDEN_TO = 25.0
 NOTICE_MS = 6000
 DETAIL_AFTER_MOVE_MS = 40  # a person moved the selection: show the service almost at once
-WAIT_FOR_DETAIL_MS = 5000
 RESULTS_CHARS = 40  # the results column never gets narrower than this many characters
 DETAIL_CHARS = 38
 HARM_CHARS = 30
@@ -98,13 +98,9 @@ class MainWindow(QMainWindow):
         self._secondary_pending = False
         self._pause_ms = COUNTS_PAUSE_MS
         self.last_search_seconds: float | None = None
-        # The service in the detail pane: the one wanted (selected, or shown from the shortlist) and the one read.
-        self._wanted_id: str | None = None
-        self._detail: ServiceDetail | None = None
-        self._detail_reading: str | None = None  # the id being read now
-        self._when_ready: list[Callable[[ServiceDetail | None], None]] = []
         # Keys pressed in the list before the newest results arrived, applied to them when they do.
         self._keys_waiting: list[Callable[[], None]] = []
+        self.service = ShownService(self.worker, lambda: bool(self._keys_waiting), self)  # the detail pane's
         self._focus_place_choices = False  # Enter in the place field: a choice list takes the keyboard
         self._applying = False
         self._shut = False
@@ -171,9 +167,10 @@ class MainWindow(QMainWindow):
         self.results_view.selectionModel().currentChanged.connect(self._current_changed)
         self.results_view.activated.connect(lambda _i: self.open_detail())
         self.detail_pane.copy_requested.connect(self.copy_referral)
-        self._detail_timer = QTimer(self)
-        self._detail_timer.setSingleShot(True)
-        self._detail_timer.timeout.connect(self._read_wanted_detail)
+        self.service.shown.connect(self._show_detail)
+        self.service.gone.connect(lambda: self.show_notice(
+            "That service is no longer in the directory (it was removed or retired)."))
+        self.service.failed.connect(lambda problem: self.show_notice(f"Could not read this service: {problem}"))
 
         self.actions_ = build_actions(self, {
             "new_caller": self.new_caller,
@@ -209,6 +206,7 @@ class MainWindow(QMainWindow):
 
         self.directory = directory
         self.searcher = Searcher(directory, self._search_function) if self._search_function else Searcher(directory)
+        self.service.set_reader(lambda service_id: self.searcher.detail(service_id, self.moment().date()))
         self.live = LiveSearch(self.searcher, self.worker, self)
         self.live.pause_ms = self._pause_ms
         self.live.answered.connect(self._answered)
@@ -430,9 +428,7 @@ class MainWindow(QMainWindow):
         if self.live is None:
             return
         self.live.ask(self.query(), refresh=True)
-        if self._wanted_id is not None:
-            self._detail = None
-            self._read_wanted_detail()
+        self.service.reload()
         self.show_notice("The directory was updated (an import or an edit): the results are up to date.")
 
     def _filters_changed(self) -> None:
@@ -455,7 +451,7 @@ class MainWindow(QMainWindow):
     @property
     def settled(self) -> bool:
         """The newest query's results and counts are on screen and the detail pane shows the service wanted."""
-        return (self.shown and self.live.settled and not self._keys_waiting and not self.detail_loading)
+        return self.shown and self.live.settled and not self._keys_waiting and not self.service.loading
 
     @property
     def shown(self) -> bool:
@@ -611,8 +607,8 @@ class MainWindow(QMainWindow):
         codes = list(sorted(self.need_list.model.checked(), key=lambda c: self.need_list.model.row_of(c)))
         if self._last_results is not None:
             codes += [r.need for r in self._last_results.readings if r.need and r.need not in codes]
-        if not codes and self._detail is not None:
-            codes = list(self._detail.needs)
+        if not codes and self.service.detail is not None:
+            codes = list(self.service.detail.needs)
         lead = self._last_results.harm_topics if self._last_results is not None else ()
         self.harm_pane.show_content(load_harm_content(codes, lead))
 
@@ -652,8 +648,8 @@ class MainWindow(QMainWindow):
         self.show_notice(f"Opening times for {moment_text(at)}. Ctrl+Shift+T goes back to now." if at
                          else "Opening times for now.")
         self._filters_changed()
-        if self._detail is not None:
-            self._show_detail(self._detail)
+        if self.service.detail is not None:
+            self._show_detail(self.service.detail)
 
     def _set_at(self, at: dt.datetime | None) -> None:
         self._at = at
@@ -666,93 +662,27 @@ class MainWindow(QMainWindow):
         if self._applying:
             return
         service_id = current.data(Role.ServiceId) if current.isValid() else None
-        if service_id is None:
-            return  # the list was cleared by a new search: the pane keeps the service the person chose
-        if service_id != self._wanted_id or self._detail is None:
-            self._wanted_id = service_id
-            self._detail_timer.start(DETAIL_AFTER_MOVE_MS)
-
-    @property
-    def detail_loading(self) -> bool:
-        return self._detail_timer.isActive() or self._detail_reading is not None
-
-    def _read_wanted_detail(self) -> None:
-        self._detail_timer.stop()
-        service_id = self._wanted_id
-        if service_id is None or self.searcher is None:
-            self._ready()
-            return
-        if self._detail is not None and self._detail.id == service_id:
-            self._ready()
-            return
-        if self._detail_reading == service_id:
-            return
-        self._detail_reading = service_id
-        self.worker.run(self.searcher.detail, service_id, self.moment().date(),
-                        on_result=lambda detail, sid=service_id: self._detail_read(sid, detail),
-                        on_problem=lambda problem, sid=service_id: self._detail_failed(sid, problem))
-
-    def _detail_read(self, service_id: str, detail: ServiceDetail | None) -> None:
-        if self._detail_reading == service_id:
-            self._detail_reading = None
-        if service_id != self._wanted_id:
-            self._read_wanted_detail()  # the person moved on meanwhile
-            return
-        if detail is None:
-            self.show_notice("That service is no longer in the directory (it was removed or retired elsewhere).")
-        self._show_detail(detail)
-        self._ready()
-
-    def _detail_failed(self, service_id: str, problem: KetdirProblem) -> None:
-        if self._detail_reading == service_id:
-            self._detail_reading = None
-        self.show_notice(f"Could not read this service: {problem}")
-        self._ready()
+        if service_id is not None:  # None: a new search cleared the list; the pane keeps the person's service
+            self.service.want(service_id, DETAIL_AFTER_MOVE_MS)
 
     def _show_detail(self, detail: ServiceDetail | None) -> None:
-        self._detail = detail
         at = self.moment()
         self.detail_pane.show_detail(detail, at.date(), at)
         self._update_harm()
         if detail is not None:
             self.detail_shown.emit(detail.id)
 
-    def _shown_detail(self) -> ServiceDetail | None:
-        detail = self._detail
-        return detail if detail is not None and detail.id == self._wanted_id else None
-
-    def _ready(self) -> None:
-        """The wanted service is read (or could not be): run what waited for it."""
-        if self.detail_loading or self._keys_waiting:
-            return
-        waiting, self._when_ready = self._when_ready, []
-        for callback in waiting:
-            callback(self._shown_detail())
-
     def with_detail(self, callback: Callable[[ServiceDetail | None], None]) -> None:
-        """Call back with the service the person has chosen: now, or once keys pressed ahead and its details
-        have arrived (Down, Enter and Ctrl+Shift+C pressed quickly act on the service they chose)."""
-        self._when_ready.append(callback)
-        if self._detail_timer.isActive():
-            self._read_wanted_detail()  # no need to wait for the pause: something wants it
-        self._ready()
+        """Call back with the service the person has chosen, once keys pressed ahead and its details arrive."""
+        self.service.with_detail(callback)
 
     def current_detail(self) -> ServiceDetail | None:
-        """The service in the detail pane, for the menus' actions. One still being read (just selected) is waited
-        for, with the window painting, for at most a few seconds."""
-        if self.detail_loading or self._keys_waiting:
-            loop = QEventLoop()
-            self.with_detail(lambda _detail: loop.quit())
-            QTimer.singleShot(WAIT_FOR_DETAIL_MS, loop.quit)
-            if self.detail_loading or self._keys_waiting:
-                loop.exec()
-        return self._shown_detail()
+        """The service in the detail pane, for the menus (one just selected is waited for)."""
+        return self.service.current()
 
     def show_service(self, service_id: str) -> None:
         """Show this service in the detail pane (from the shortlist or data health), wherever it is."""
-        self._wanted_id = service_id
-        self._detail = None
-        self._read_wanted_detail()
+        self.service.show_now(service_id)
 
     def open_detail(self) -> None:
         if not self.listed:
@@ -760,7 +690,7 @@ class MainWindow(QMainWindow):
             return
         if self.results_view.currentIndex().isValid():
             self._current_changed(self.results_view.currentIndex())
-        self.with_detail(lambda detail: print("FOCUS CB", detail and detail.name, self.detail_pane.browser.isVisible(), self.detail_pane.browser.focusPolicy(), self.isActiveWindow()) or (detail is not None and self.detail_pane.browser.setFocus()) or print("now", QApplication.focusWidget()))
+        self.with_detail(lambda detail: detail is not None and self.detail_pane.browser.setFocus())
 
     def copy_referral(self) -> None:
         self.with_detail(self._copy)
@@ -786,7 +716,7 @@ class MainWindow(QMainWindow):
         waiting, self._keys_waiting = self._keys_waiting, []
         for key in waiting:
             key()
-        self._ready()
+        self.service.ready()
 
     def focus_search(self) -> None:
         self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -822,14 +752,11 @@ class MainWindow(QMainWindow):
     def new_caller(self) -> None:
         """Ctrl+N: a clean window for the next person — no words, filters, place, selection or shortlist."""
         self._keys_waiting.clear()
-        self._when_ready.clear()
         self._ignored.clear()
         self.search_edit.blockSignals(True)
         self.search_edit.clear()
         self.search_edit.blockSignals(False)
-        self._wanted_id = None
-        self._detail_timer.stop()
-        self._show_detail(None)
+        self.service.clear()
         self.place_choices.show_for("", [], None, [])
         self.clear_filters()  # searches once, from the top with nothing selected
         shortlist = self.menus.shortlist
@@ -910,7 +837,7 @@ class MainWindow(QMainWindow):
             self.watch.stop()
         if self.live is not None:
             self.live.close()
-        self._detail_timer.stop()
+        self.service.clear()
         self.worker.shutdown()
         if self.searcher is not None:
             self.searcher.close()
