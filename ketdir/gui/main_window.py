@@ -10,17 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QSizePolicy,
-    QSplitter,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QStackedWidget
 
 from ketdir import hours
 from ketdir.gui import theme
@@ -39,9 +29,10 @@ from ketdir.gui.place_choices import PlaceChoices
 from ketdir.gui.readings_bar import ReadingsBar
 from ketdir.gui.results_model import ResultsModel, Role
 from ketdir.gui.results_view import ResultsView
-from ketdir.gui.screen import FRAME, available, fit_to_screen
+from ketdir.gui.screen import fit_to_screen
 from ketdir.gui.settings import user_settings
 from ketdir.gui.shown_service import ShownService
+from ketdir.gui.window_layout import WindowLayout
 from ketdir.gui.workers import Worker
 from ketdir.needs import need_types
 
@@ -56,11 +47,6 @@ if TYPE_CHECKING:  # loaded after the window shows (they bring in SQLAlchemy and
 WIDEN_TO = 25.0
 NOTICE_MS = 6000
 DETAIL_AFTER_MOVE_MS = 40  # a person moved the selection: show the service almost at once
-RESULTS_CHARS = 40  # the results column never gets narrower than this many characters
-DETAIL_CHARS = 38
-HARM_CHARS = 30
-COLUMN_MARGINS = 120  # the window's and the splitter's margins and handles
-SEARCH_CHARS, PLACE_CHARS = 36, 24  # the search row keeps room for its placeholders' words
 NAV_KEYS = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_PageDown: 5, Qt.Key.Key_PageUp: -5}
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 TITLE = "Support services directory"  # Qt adds " — ketdir", the application's display name
@@ -150,7 +136,7 @@ class MainWindow(QMainWindow):
         self._notice_timer.setSingleShot(True)
         self._notice_timer.timeout.connect(lambda: self.status_notice.setText(""))
 
-        self._layout()
+        self.arrangement = WindowLayout(self)
 
         # ---- behaviour
         for widget in (self.search_edit, self.place_bar.place_edit, self.results_view):
@@ -193,7 +179,7 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
         self._restore_settings()
         fit_to_screen(self)
-        self._arrange_columns()  # before showing: four columns that do not fit would widen the window
+        self.arrangement.arrange()  # before showing: four columns that do not fit would widen the window
         self.search_edit.setFocus()
         self.count_label.setText("Opening the directory…")
         if directory is not None:
@@ -221,127 +207,13 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ layout
 
-    def _layout(self) -> None:
-        top = QWidget(self)
-        top.setObjectName("topBar")
-        top.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self._first_row = QHBoxLayout()
-        self._first_row.setSpacing(10)
-        self._first_row.addWidget(self.search_edit, 5)
-        self._first_row.addWidget(self.place_bar, 3)
-        self._first_row.addWidget(self.place_bar.options)
-        self._second_row = QHBoxLayout()
-        self._second_row.setSpacing(10)
-        self._second_row.addWidget(self.chips, 1)
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(14, 12, 14, 10)
-        top_layout.setSpacing(8)
-        top_layout.addLayout(self._first_row)
-        top_layout.addLayout(self._second_row)
-
-        sidebar = QWidget(self)
-        side = QVBoxLayout(sidebar)
-        side.setContentsMargins(0, 0, 0, 0)
-        side.addWidget(self.need_list, 1)
-        keys = QLabel("F1: keyboard shortcuts", sidebar)
-        keys.setObjectName("muted")
-        side.addWidget(keys)
-
-        middle = QWidget(self)
-        mid = QVBoxLayout(middle)
-        mid.setContentsMargins(0, 0, 0, 0)
-        mid.setSpacing(6)
-        mid.addWidget(self.emergency_banner)  # before any list
-        mid.addWidget(self.place_choices)
-        mid.addWidget(self.notice)
-        mid.addWidget(self.results_stack, 1)
-        chars = self.fontMetrics().averageCharWidth()
-        middle.setMinimumWidth(chars * RESULTS_CHARS)
-        self.detail_pane.setMinimumWidth(max(chars * DETAIL_CHARS, self.detail_pane.minimumSizeHint().width()))
-        self.harm_pane.setMinimumWidth(chars * HARM_CHARS)
-
-        # Service details and harm information side by side when there is room, one above the other when not
-        # (a laptop at 200 % text): the results column keeps its width either way.
-        self.info_splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.info_splitter.setChildrenCollapsible(False)
-        self.info_splitter.addWidget(self.detail_pane)
-        self.info_splitter.addWidget(self.harm_pane)
-        self.info_splitter.setStretchFactor(0, 2)
-        self.info_splitter.setStretchFactor(1, 1)
-
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(sidebar)
-        self.splitter.addWidget(middle)
-        self.splitter.addWidget(self.info_splitter)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setStretchFactor(2, 6)
-        self.splitter.setSizes([self.need_list.preferred_width, chars * (RESULTS_CHARS + 25), chars * 110])
-        self._sidebar, self._middle = sidebar, middle
-
-        body = QWidget(self)
-        body_layout = QVBoxLayout(body)
-        body_layout.setContentsMargins(14, 10, 14, 10)
-        body_layout.addWidget(self.splitter)
-
-        central = QWidget(self)
-        central.setObjectName("central")
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(top)
-        layout.addWidget(body, 1)
-        self.setCentralWidget(central)
-
-        # Long notices and readings never widen the window past a small screen: they take the width there is.
-        for label in (self.readings_bar, self.status_notice):
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        status = self.statusBar()
-        status.setSizeGripEnabled(False)
-        status.addWidget(self.readings_bar, 1)
-        status.addPermanentWidget(self.status_notice)
-        status.addPermanentWidget(self.count_label)
-
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
-        self._arrange_columns()
-
-    def _arrange_columns(self) -> None:
-        """Stack the details over the harm information when four columns would not fit the window, and put
-        radius, open now and national lines on the filters' row when the search row has no room for them."""
-        chars = self.fontMetrics().averageCharWidth()
-        one_row = chars * (SEARCH_CHARS + PLACE_CHARS) + self.place_bar.options.sizeHint().width() + COLUMN_MARGINS
-        row = self._first_row if self.width() >= one_row else self._second_row
-        if row.indexOf(self.place_bar.options) < 0:
-            (self._second_row if row is self._first_row else self._first_row).removeWidget(self.place_bar.options)
-            if row is self._first_row:
-                row.addWidget(self.place_bar.options)
-            else:
-                row.insertWidget(0, self.place_bar.options)
-        side_by_side = (self.need_list.preferred_width + self._middle.minimumWidth() + self.detail_pane.minimumWidth()
-                        + self.harm_pane.minimumWidth() + COLUMN_MARGINS)
-        wanted = Qt.Orientation.Horizontal if self.width() >= side_by_side else Qt.Orientation.Vertical
-        if self.info_splitter.orientation() != wanted:
-            self.info_splitter.setOrientation(wanted)
-            if wanted == Qt.Orientation.Vertical:  # the room the harm column had goes to the results
-                rest = max(self.width() - self.need_list.view.minimumWidth() - self.detail_pane.minimumWidth()
-                           - COLUMN_MARGINS, self._middle.minimumWidth())
-                self.splitter.setSizes([self.need_list.view.minimumWidth(), rest, self.detail_pane.minimumWidth()])
+        self.arrangement.arrange()
 
     def _place_shortlist(self, visible: bool) -> None:
-        """The shortlist goes beside the columns where the screen is wide enough, else below them."""
-        dock = self.menus.shortlist_dock
-        if not visible or dock.isFloating():
-            return
-        wanted = (self.centralWidget().minimumSizeHint().width() + dock.minimumSizeHint().width() + FRAME
-                  <= available(self).width())
-        area = Qt.DockWidgetArea.RightDockWidgetArea if wanted else Qt.DockWidgetArea.BottomDockWidgetArea
-        if self.dockWidgetArea(dock) != area:
-            self.addDockWidget(area, dock)
-        if area == Qt.DockWidgetArea.BottomDockWidgetArea:  # a third of the height; the results keep the rest
-            self.resizeDocks([dock], [self.height() // 3], Qt.Orientation.Vertical)
-        QTimer.singleShot(0, lambda: fit_to_screen(self))  # showing it beside the columns may have widened us
+        if visible:
+            self.arrangement.place_dock(self.menus.shortlist_dock)
 
     def _tab_order(self) -> None:
         chain = [
@@ -818,13 +690,13 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         state = settings.value("window/splitter")
         if state is not None:
-            self.splitter.restoreState(state)
+            self.arrangement.splitter.restoreState(state)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         settings = self._settings()
         if settings is not None:
             settings.setValue("window/geometry", self.saveGeometry())
-            settings.setValue("window/splitter", self.splitter.saveState())
+            settings.setValue("window/splitter", self.arrangement.splitter.saveState())
         self.shutdown()
         super().closeEvent(event)
 
