@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ketdir.app.directory import Directory, open_directory, reading
 from ketdir.app.progress import Progress
+from ketdir.csvsafe import neutralise
 from ketdir.interop.apply import ImportPlan, TableChanges, plural
 from ketdir.interop.dataset import LABELS, TABLE_ORDER, Dataset, Problem, UnmappedTerm
 from ketdir.interop.gcpause import gc_paused
@@ -316,7 +317,9 @@ def write_unmapped_terms(check: ImportCheck, path: Path | str) -> int:
             writer = csv.writer(fh)
             writer.writerow(["taxonomy", "code_or_term", "need", "name", "services"])
             for term in sorted(check.unmapped_terms, key=lambda t: (-t.services, t.taxonomy, t.name)):
-                writer.writerow([term.taxonomy or "*", term.key, "", term.name, term.services])
+                # opened in a spreadsheet to be filled in: no cell may run as a formula (load_terms restores them)
+                writer.writerow([neutralise(term.taxonomy or "*"), neutralise(term.key), "", neutralise(term.name),
+                                 term.services])
     except OSError as exc:
         raise Unavailable(f"Could not write {path}: {exc.strerror or exc}. Choose another place.") from exc
     return len(check.unmapped_terms)
