@@ -158,15 +158,17 @@ class ImportDone:
     target: str
     new: int
     changed: int
-    removed: int
+    retired: int  # no longer in the source
     conflicts: int
     seconds: float
     lines: list[str]
+    returned: int = 0  # retired by an earlier import, listed again
 
     def summary(self) -> str:
+        back = f"{self.returned:,} active again (back in the source), " if self.returned else ""
         return (f"Imported “{self.source}” into {self.target}: {self.new:,} new, {self.changed:,} updated, "
-                f"{self.removed:,} removed, {self.conflicts:,} conflict(s) kept as edited here, in "
-                f"{self.seconds:.1f} s.")
+                f"{self.retired:,} retired (no longer in the source), {back}{self.conflicts:,} conflict(s) kept as "
+                f"edited here, in {self.seconds:.1f} s.")
 
 
 # --------------------------------------------------------------------------------------------- policy
@@ -427,6 +429,7 @@ def _same_package_again(target: Target, path: Path, options: ImportOptions) -> I
     gigabytes)."""
     from sqlalchemy import select
 
+    from ketdir.interop.apply import RETIRED_HASH
     from ketdir.interop.load import detect_format
     from ketdir.interop.read_datapackage import SourceProblem, _package_name, open_package
     from ketdir.interop.stage import _content_hash, stageable
@@ -449,7 +452,7 @@ def _same_package_again(target: Target, path: Path, options: ImportOptions) -> I
             return None
         services = session.execute(
             select(ImportedService.service_id, Service.name).join(Service, Service.id == ImportedService.service_id)
-            .where(ImportedService.source == source)).all()
+            .where(ImportedService.source == source, ImportedService.content_hash != RETIRED_HASH)).all()
         when = last.imported_at
     plan = ImportPlan(source=source, unchanged=[sid for sid, _name in services])
     plan.tables = {"service": TableChanges(unchanged=len(services))}
@@ -490,7 +493,7 @@ def apply_import(target: Target, check: ImportCheck, *, progress: Progress | Non
         raise Refused("This import has been done already. Check the file again to import it again.")
     if check.plan is not None and check.dataset is None and check.staged is None and not check.plan.has_changes:
         check.applied = True  # the same file again: nothing to write
-        return ImportDone(source=check.source, target=check.target, new=0, changed=0, removed=0, conflicts=0,
+        return ImportDone(source=check.source, target=check.target, new=0, changed=0, retired=0, conflicts=0,
                           seconds=0.0, lines=check.plan.lines())
     if check.plan is None or (check.dataset is None and check.staged is None):
         raise Refused(f"{len(check.errors):,} problem(s) stop this import. Nothing was changed; correct the file "
@@ -517,7 +520,8 @@ def apply_import(target: Target, check: ImportCheck, *, progress: Progress | Non
     check.applied = True
     plan = result.plan
     return ImportDone(source=plan.source, target=str(target_name), new=len(plan.new), changed=len(plan.changed),
-                      removed=len(plan.removed), conflicts=len(plan.conflicts), seconds=result.seconds,
+                      retired=len(plan.retired), returned=len(plan.returned), conflicts=len(plan.conflicts),
+                      seconds=result.seconds,
                       lines=plan.lines())
 
 
