@@ -82,7 +82,7 @@ class ImportCheck:
     refusal: str = ""  # why this directory does not take imports ("" when it does)
     options: ImportOptions = field(default_factory=ImportOptions)
     dataset: Dataset | None = field(default=None, repr=False)
-    staged: StagedImport | None = field(default=None, repr=False)  # a large first import, kept on disk
+    staged: StagedImport | None = field(default=None, repr=False)  # a large package, kept on disk
     applied: bool = False
     note: str = ""  # something to say about the input as a whole
 
@@ -378,6 +378,8 @@ def check_import(target: Target, what: Path | str | Dataset, options: ImportOpti
         again = _same_package_again(target, Path(what), options)
         if again is not None:
             return again
+        if _large_package(target, Path(what), options):
+            return _check_staged_reimport(target, Path(what), options, progress)
     with gc_paused():
         progress.step("Reading", 0, 3)
         dataset = what if isinstance(what, Dataset) else read_input(what, options, target, progress)
@@ -401,6 +403,16 @@ def check_import(target: Target, what: Path | str | Dataset, options: ImportOpti
                 check.plan = plan_import(session, dataset, overwrite_conflicts=options.overwrite_conflicts)
         progress.step("Checked", 3, 3)
     return check
+
+
+def _large_package(target: Target, path: Path, options: ImportOptions) -> bool:
+    """A large HSDS datapackage into a directory that exists: staged on disk (interop.stage)."""
+    from ketdir.interop.load import detect_format
+    from ketdir.interop.stage import stageable
+
+    if options.format not in ("auto", "datapackage") or not path.exists() or detect_format(path) != "datapackage":
+        return False
+    return stageable(path) and (isinstance(target, Directory) or not _no_directory_yet(_url(target)))
 
 
 def _first_large_import(target: Target, path: Path, options: ImportOptions) -> bool:
@@ -481,6 +493,28 @@ def _check_staged(target: Target, path: Path, options: ImportOptions, progress: 
     return check
 
 
+def _check_staged_reimport(target: Target, path: Path, options: ImportOptions, progress: Progress) -> ImportCheck:
+    """A large datapackage into a directory that has services: staged, then compared a part at a time
+    (interop.staged_reimport), so memory stays that of one part."""
+    from ketdir.interop.stage import stage_datapackage
+    from ketdir.interop.staged_reimport import plan_staged_reimport
+
+    progress.step("Reading", 0, 0)
+    with _opened(target, create=False) as directory, reading(directory) as session:
+        staged = stage_datapackage(path, source=options.source, encoding=options.encoding,
+                                   taxonomy_map=taxonomy_map_for(options),
+                                   step=lambda what, _rows: progress.step(what, 0, 0), directory=session)
+        check = ImportCheck(path=staged.path, format=staged.format, source=staged.source, target=_display(target),
+                            counts={t: staged.counts[t] for t in TABLE_ORDER if staged.counts.get(t)},
+                            problems=staged.problems, plan=None, refusal=target_refusal(target), options=options,
+                            staged=staged)
+        if not staged.errors:
+            check.plan = plan_staged_reimport(session, staged, overwrite=options.overwrite_conflicts,
+                                              step=lambda what: progress.step(what, 0, 0))
+    progress.step("Checked", 1, 1)
+    return check
+
+
 def apply_import(target: Target, check: ImportCheck, *, progress: Progress | None = None,
                  editor: str | None = None) -> ImportDone:
     """Make the checked changes in one transaction (the directory is made if it does not exist yet).
@@ -506,7 +540,12 @@ def apply_import(target: Target, check: ImportCheck, *, progress: Progress | Non
 
     with gc_paused(), _opened(target, create=True) as directory:
         with reading(directory) as session:  # apply opens its own one transaction on this session
-            if check.staged is not None:
+            if check.staged is not None and check.staged.reimport:
+                from ketdir.interop.staged_reimport import apply_staged_reimport
+
+                result = apply_staged_reimport(session, check.staged, overwrite=check.options.overwrite_conflicts,
+                                               progress=report, cancel=progress.cancelled, editor=editor)
+            elif check.staged is not None:
                 from ketdir.interop.stage import apply_staged
 
                 result = apply_staged(session, check.staged, progress=report, cancel=progress.cancelled,

@@ -164,7 +164,8 @@ class ImportPlan:
         ]
         others = [
             f"{plural(LABELS[name])}: {t.new:,} new, {t.changed:,} changed, {t.removed:,} removed"
-            for name, t in self.tables.items() if name != "service" and (t.new or t.changed or t.removed)
+            for name, t in sorted(self.tables.items(), key=lambda item: TABLE_ORDER.index(item[0]))
+            if name != "service" and (t.new or t.changed or t.removed)
         ]
         if others:
             out.append("Also: " + "; ".join(others) + ".")
@@ -400,10 +401,11 @@ def _fingerprint(session: Session) -> tuple:
 
 
 def _analyse(session: Session, dataset: Dataset, overwrite: bool, *, scope: Collection[str] | None = None,
-             changed_before: Collection[Key] = ()) -> _Analysis:
-    """Compare the dataset with the directory. `scope`: the dataset is part of a larger input (a staged re-import,
-    a chunk of services at a time): only the tracking of these services is read, and nothing is retired here;
-    `changed_before`: locations and organisations an earlier part already changed (their services change too)."""
+             changed_before: Collection[Key] = (), hashes: dict[str, str] | None = None) -> _Analysis:
+    """Compare the dataset with the directory. For a part of a larger input (a staged re-import, a chunk of
+    services at a time): `scope`, only the tracking of these services is read, and nothing is retired here;
+    `changed_before`, locations and organisations an earlier part changed (their services change too);
+    `hashes`, the services' fingerprints over the whole input."""
     plan = ImportPlan(source=dataset.source, overwrite_conflicts=overwrite)
     fingerprint = _fingerprint(session)
     local = {t: set(LOCAL_ONLY.get(t, ())) for t in MODELS}
@@ -496,6 +498,8 @@ def _analyse(session: Session, dataset: Dataset, overwrite: bool, *, scope: Coll
     service_links = _service_links(incoming)
 
     service_hash = _service_hashes(incoming, service_links, owner_hashes)
+    if hashes is not None:
+        service_hash.update((sid, hashes[sid]) for sid in service_hash if sid in hashes)
 
     # Local edits since the last import.
     existing = [sid for sid in incoming.get("service", {}) if sid in db.get("service", {})]
@@ -550,6 +554,7 @@ def _analyse(session: Session, dataset: Dataset, overwrite: bool, *, scope: Coll
     replace = {k for k, s in status.items() if s in ("new", "changed")}
     replace |= {("service", sid) for sid in (*plan.changed, *plan.returned)}
     replace -= skip
+    replace -= set(changed_before)  # an earlier part wrote them (or, planning, counted them) already
 
     # Per-table counts for the summary.
     for key in replace:
@@ -825,30 +830,40 @@ def apply_import(session: Session, dataset: Dataset, plan: ImportPlan | None = N
         session.flush()
         written, deleted, affected = _write(session, dataset, analysis, progress, cancel, editor)
         stepper = _Progress(1, progress, cancel)
-        stepper.phase(0.72, "Updating the search index")
-        refreshed = 0
-        if affected:
-            total = session.execute(select(func.count()).select_from(Service)).scalar() or 0
-            if len(affected) >= BULK_INDEX_MIN and len(affected) >= total * 0.5:
-                # Most of the directory changed: rebuild every search row (in the order search expects) in
-                # the index's bulk mode (SQLite: the full-text triggers lifted, the index rebuilt in one pass).
-                conn = session.connection()
-                with search_index(conn).bulk_rewrite(conn):
-                    refreshed = refresh_all(session)
-                    stepper.phase(0.9, "Rebuilding the full-text index")
-            else:
-                refreshed = refresh(session, sorted(affected))
+        refreshed = refresh_search(session, affected, stepper)
         stepper.phase(0.97, "Recording the import")
-        now = dt.datetime.now()
-        set_meta(session, "source", dataset.source)
-        set_meta(session, "imported_at", now.isoformat(timespec="seconds"))
-        set_meta(session, "content_hash", dataset.content_hash)
-        session.merge(ImportSource(name=dataset.source, imported_at=now, content_hash=dataset.content_hash,
-                                            format=dataset.format, path=dataset.path,
-                                            services=len(analysis.incoming.get("service", {}))))
-        session.flush()
+        record_import(session, dataset.source, dataset.content_hash, dataset.format, dataset.path,
+                      len(analysis.incoming.get("service", {})))
         stepper.phase(1.0, "Finishing")
     return ImportResult(analysis.plan, written, deleted, refreshed, time.perf_counter() - started)
+
+
+def refresh_search(session: Session, affected: set[str], stepper: _Progress) -> int:
+    """The search rows of the services an import changed (rows of retired ones go); how many were written."""
+    stepper.phase(0.72, "Updating the search index")
+    if not affected:
+        return 0
+    total = session.execute(select(func.count()).select_from(Service)).scalar() or 0
+    if len(affected) >= BULK_INDEX_MIN and len(affected) >= total * 0.5:
+        # Most of the directory changed: rebuild every search row (in the order search expects) in
+        # the index's bulk mode (SQLite: the full-text triggers lifted, the index rebuilt in one pass).
+        conn = session.connection()
+        with search_index(conn).bulk_rewrite(conn):
+            refreshed = refresh_all(session)
+            stepper.phase(0.9, "Rebuilding the full-text index")
+        return refreshed
+    return refresh(session, sorted(affected))
+
+
+def record_import(session: Session, source: str, content_hash: str, format_: str, path: str, services: int) -> None:
+    """The import's record: the directory's last source, and this source's last import (same_package_again)."""
+    now = dt.datetime.now()
+    set_meta(session, "source", source)
+    set_meta(session, "imported_at", now.isoformat(timespec="seconds"))
+    set_meta(session, "content_hash", content_hash)
+    session.merge(ImportSource(name=source, imported_at=now, content_hash=content_hash, format=format_, path=path,
+                               services=services))
+    session.flush()
 
 
 def _write(session: Session, dataset: Dataset, a: _Analysis, progress, cancel, editor: str | None, *,
