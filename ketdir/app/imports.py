@@ -23,6 +23,7 @@ from pathlib import Path
 from ketdir.app.directory import Directory, open_directory, reading
 from ketdir.app.progress import Progress
 from ketdir.csvsafe import neutralise
+from ketdir.store.times import local_time
 from ketdir.interop.apply import ImportPlan, TableChanges, plural
 from ketdir.interop.dataset import LABELS, TABLE_ORDER, Dataset, Problem, UnmappedTerm
 from ketdir.interop.gcpause import gc_paused
@@ -471,7 +472,7 @@ def _same_package_again(target: Target, path: Path, options: ImportOptions) -> I
     check = ImportCheck(path=str(path), format="datapackage", source=source, target=_display(target),
                         counts={"service": len(services)}, problems=[], plan=plan, refusal=target_refusal(target),
                         options=options, applied=False)
-    check.note = (f"This is the same file as the last import of “{source}” ({when:%d %b %Y %H:%M}), byte for "
+    check.note = (f"This is the same file as the last import of “{source}” ({local_time(when):%d %b %Y %H:%M}), byte for "
                   "byte, so it was not read again.")
     return check
 

@@ -50,4 +50,4 @@ def previous_import(target, source: str) -> tuple[dt.datetime | None, frozenset[
             directory.close()
     if imported_at is None:
         return None, frozenset()
-    return imported_at.astimezone(dt.timezone.utc).replace(tzinfo=None), known  # it is kept in local time
+    return imported_at, known  # stored in UTC, as modified_after asks

@@ -32,6 +32,7 @@ from typing import Any, Callable, Collection, Iterable
 from sqlalchemy import Date, DateTime, delete, func, select
 from sqlalchemy.orm import Session
 
+from ketdir.store.times import utc_now
 from ketdir.interop.bulk import BulkWriter, SecondaryIndexesDeferred
 from ketdir.interop.dataset import LABELS, LOCAL_ONLY, MODELS, TABLE_ORDER, Dataset, ImportBlocked
 from ketdir.interop.validate import validate
@@ -857,7 +858,7 @@ def refresh_search(session: Session, affected: set[str], stepper: _Progress) -> 
 
 def record_import(session: Session, source: str, content_hash: str, format_: str, path: str, services: int) -> None:
     """The import's record: the directory's last source, and this source's last import (same_package_again)."""
-    now = dt.datetime.now()
+    now = utc_now()
     set_meta(session, "source", source)
     set_meta(session, "imported_at", now.isoformat(timespec="seconds"))
     set_meta(session, "content_hash", content_hash)
@@ -873,7 +874,7 @@ def _write(session: Session, dataset: Dataset, a: _Analysis, progress, cancel, e
     first import's large inserts rebuild the tables' indexes once; each part would rebuild them), and
     `elsewhere_in_input(location ids)` says which of them another part has (they are not orphans)."""
     plan = a.plan
-    now = dt.datetime.now()
+    now = utc_now()
     inserts: dict[str, list[dict[str, Any]]] = defaultdict(list)
     updates: dict[str, list[dict[str, Any]]] = defaultdict(list)
     deletes: dict[str, set[str]] = defaultdict(set)

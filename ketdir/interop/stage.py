@@ -33,6 +33,7 @@ from sqlalchemy import Column, Index, Integer, MetaData, String, Table, create_e
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ketdir.store.times import utc_now
 from ketdir.interop import extensions
 from ketdir.interop.apply import (
     BULK_INDEX_MIN,
@@ -1011,7 +1012,7 @@ def _apply(session: Session, conn: Connection, staged: StagedImport, phase, canc
         refreshed = refresh_all(session)
         phase(0.85, "Rebuilding the full-text index")
     phase(0.95, "Recording the import")
-    now = dt.datetime.now()
+    now = utc_now()
     source_name = staged.source
     writer.insert(ImportedService.__table__, [
         {"source": source_name, "service_id": sid, "version": 1, "content_hash": staged.service_hash.get(sid, ""),

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ketdir.store.times import utc_now
 from ketdir.interop.apply import (
     OWNERS,
     ImportPlan,
@@ -158,7 +159,7 @@ def _run(session: Session, conn: Connection, staged: StagedImport, overwrite: bo
     plan_retirements(session, plan, tracked_services(session, staged.source, comparison.gone), overwrite)
     if writing is not None and plan.retired:
         who = writing.editor or f"import: {staged.source}"[:200]
-        retire_services(session, BulkWriter(session.connection()), staged.source, plan.retired, dt.datetime.now(),
+        retire_services(session, BulkWriter(session.connection()), staged.source, plan.retired, utc_now(),
                         who)
         affected |= set(plan.retired)
     plan.tables.setdefault("service", TableChanges())

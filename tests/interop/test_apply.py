@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from ketdir.store.engine import open_directory
 from ketdir.store.models import ChangeHistory, Service, stable_id
 from ketdir.referral.log import log_referral
 from ketdir.store.records import need_term_id
+from ketdir.store.times import utc_now
 
 def count(db, sql: str) -> int:
     return rows(db, sql)[0][0]
@@ -151,7 +153,7 @@ def edit_locally(db, service_id: str, name: str, editor: str = "Sam (helpline)")
             service = session.get(Service, service_id)
             old = service.name
             service.name = name
-            session.add(ChangeHistory(at=dt.datetime.now() + dt.timedelta(seconds=1), editor=editor,
+            session.add(ChangeHistory(at=utc_now() + dt.timedelta(seconds=1), editor=editor,  # as edits are stored
                                       entity="service", entity_id=service_id, action="edited", field="name",
                                       old_value=old, new_value=name))
     finally:
@@ -162,7 +164,17 @@ def name_of(db, service_id: str) -> str:
     return rows(db, f"SELECT name FROM service WHERE id = '{service_id}'")[0][0]
 
 
-def test_local_edits_are_conflicts_not_overwritten(db, tmp_path):
+@pytest.fixture(params=["UTC", "Europe/London", "Asia/Tokyo"])
+def local_zone(request, monkeypatch):
+    """The computer's time zone: stored times are UTC whatever it is, so an edit after an import is after it."""
+    monkeypatch.setenv("TZ", request.param)
+    time.tzset()
+    yield request.param
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_local_edits_are_conflicts_not_overwritten(db, tmp_path, local_zone):
     source = write_package(tmp_path / "feed", services(3))
     import_into(db, source, source="feed")
     edit_locally(db, sid(1), "Service 1 — phone first")
