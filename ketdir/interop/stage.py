@@ -17,7 +17,6 @@ and fingerprints (tests/interop/test_staged.py).
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import sys
@@ -77,10 +76,10 @@ from ketdir.interop.read_datapackage import (
     _usable,
     open_package,
 )
+from ketdir.interop.need_mapping import NO_NEED, NeedMapping
 from ketdir.interop.taxonomy_map import TaxonomyMap, load_taxonomy_map
 from ketdir.interop.textfiles import PIECE, normalise_header, scan_encoding
 from ketdir.interop.validate import _Bad, _Checker, _drop_need_taxonomy, _normalise_enum, converter
-from ketdir.needs import need_types
 from ketdir.store.search_index import search_index
 from ketdir.store.engine import set_meta
 from ketdir.store.index import refresh_all
@@ -676,39 +675,13 @@ class _Stager:
                     terms[row["id"]] = dict(row)
         taxonomy_names = {r.id: r.name or "" for r in self.conn.execute(select(taxonomies.c.id, taxonomies.c.name))}
         service_ids = set(self.conn.execute(select(services.c.id)).scalars())
-        need_terms = {need_term_id(c): c for c in need_types().codes}
         attribute_file = self.staged.files.get("attribute", LABELS["attribute"])
-        has_need: set[str] = set()
-        mapped: dict[str, list[str]] = {}
-        unmapped: dict[str, tuple[Any, dict]] = {}
-        unmapped_services: dict[str, set[str]] = defaultdict(set)
-        guessed: dict[str, tuple[Any, dict, list[str]]] = {}
+        mapping = NeedMapping(self.taxonomy_map, terms, taxonomy_names, service_ids)
         columns = self.columns.setdefault("attribute", set())
         new_rows: dict[str, dict[str, Any]] = {}
         query = select(attributes.c.link_id, attributes.c.taxonomy_term_id, attributes.c[LINE])
         for link, term_id, line in self.conn.execute(query):
-            if link not in service_ids or term_id is None:
-                continue
-            if term_id in need_terms:
-                has_need.add(link)
-                continue
-            term = terms.get(term_id)
-            if term is None:
-                continue
-            if term_id not in mapped:
-                needs = self.taxonomy_map.needs_for_term(term, taxonomy_names)
-                if not needs:
-                    needs = self.taxonomy_map.guess_needs(str(term.get("name") or ""))
-                    if needs:
-                        guessed[term_id] = (line, term, needs)
-                mapped[term_id] = needs
-            needs = mapped[term_id]
-            if not needs:
-                unmapped.setdefault(term_id, (line, term))
-                unmapped_services[term_id].add(link)
-                continue
-            has_need.add(link)
-            for code in needs:
+            for code in mapping.needs_for(link, term_id, line):
                 need_id = stable_id(link, "need", code)
                 new_rows.setdefault(need_id, {"id": need_id, "link_id": link, "taxonomy_term_id": need_term_id(code),
                                               "link_type": "need", "link_entity": "service", LINE: line})
@@ -723,35 +696,20 @@ class _Stager:
             self.writer.insert(attributes, list(new_rows.values()), ["id", "link_id", "taxonomy_term_id", "link_type",
                                                                      "link_entity", LINE])
             self.staged.counts["attribute"] = self.staged.counts.get("attribute", 0) + len(new_rows)
-        labels = {n.code: n.label for n in need_types().all}
-        for term_id, (line, term, needs) in guessed.items():
-            self.problems.append(Problem(
-                WARNING, attribute_file, line, "taxonomy_term_id",
-                f"the term “{term.get('name') or term_id}” ({term.get('taxonomy') or 'no taxonomy'}) was matched by "
-                f"its name to {' and '.join(labels.get(n, n) for n in needs)}; check that is right (a terms file "
-                "can say otherwise).", code="guessed-term"))
-        for term_id, (line, term) in unmapped.items():
-            taxonomy = str(term.get("taxonomy") or taxonomy_names.get(str(term.get("taxonomy_id") or "")) or "")
-            self.staged.unmapped_terms.append(UnmappedTerm(taxonomy, str(term.get("code") or ""),
-                                                           str(term.get("name") or term_id),
-                                                           len(unmapped_services[term_id])))
-            self.problems.append(Problem(
-                WARNING, attribute_file, line, "taxonomy_term_id",
-                f"the term “{term.get('name') or term.get('code') or term_id}” ({taxonomy or 'no taxonomy'}) is "
-                "kept, but it does not map to a ketdir need type, so searching by need will not find these services "
-                "by it. Choose a need type for it (ketdir import --unmapped-terms FILE, then --terms FILE; or Need "
-                "types for terms… in the window).", code="unmapped-term"))
+        for line, message in mapping.guess_warnings():
+            self.problems.append(Problem(WARNING, attribute_file, line, "taxonomy_term_id", message,
+                                         code="guessed-term"))
+        for line, term, message in mapping.unmapped_terms():
+            self.staged.unmapped_terms.append(term)
+            self.problems.append(Problem(WARNING, attribute_file, line, "taxonomy_term_id", message,
+                                         code="unmapped-term"))
         service_file = self.staged.files.get("service", LABELS["service"])
         for sid, line, name in self.conn.execute(select(services.c.id, services.c[LINE], services.c.name)):
             if len(self.staged.names) < PLAN_NAMES:
                 self.staged.names[sid] = name or sid
             self.staged.service_ids.append(sid)
-            if sid not in has_need:
-                self.problems.append(Problem(
-                    WARNING, service_file, line, None,
-                    "this service has no ketdir need type, so it is only found by searching its text. Give it one: "
-                    "its taxonomy terms' need types (--terms), a need column or a need for every row in a "
-                    "spreadsheet's mapping, or edit it after import.", code="no-need"))
+            if sid not in mapping.has_need:
+                self.problems.append(Problem(WARNING, service_file, line, None, NO_NEED, code="no-need"))
 
     # -------------------------------------------------------------------- fingerprints
 
