@@ -67,15 +67,16 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtTest import QTest
 
+    from ketdir.app import open_directory
     from ketdir.gui.app import application
     from ketdir.gui.main_window import MainWindow
-    from ketdir.store.engine import DatabaseProblem, open_directory
+    from ketdir.problems import KetdirProblem
 
     application()
     started = time.perf_counter()
     try:
         directory = open_directory(args.db)
-    except DatabaseProblem as problem:
+    except KetdirProblem as problem:
         print(problem, file=sys.stderr)
         return 2
     window = MainWindow(directory)
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     shown = time.perf_counter() - started
     timer = Timer(window)
     failures: list[str] = []
-    window.controller.failed.connect(failures.append)
+    window.live.failed.connect(lambda problem: failures.append(str(problem)))
 
     def pump_until(condition, timeout: float = 30.0) -> bool:
         """Run the event loop (sleeping in Qt, as the real app does) until condition() or timeout."""
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                 loop.quit()
 
         hooks = [window.results_listed, window.results_applied, window.results_view.painted, window.empty.painted,
-                 window.controller.failed]
+                 window.live.failed]
         for signal in hooks:
             signal.connect(check)
         deadline.start(int(timeout * 1000))

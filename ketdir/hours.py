@@ -40,6 +40,8 @@ import holidays as _holidays_pkg
 __all__ = [
     "LONDON",
     "NATIONS",
+    "in_london",
+    "skipped_or_repeated",
     "Interval",
     "WeeklyRule",
     "DateRule",
@@ -373,19 +375,37 @@ def _explain(c: _Compiled, d: date) -> tuple[tuple[_Seg, ...], str | None, tuple
 # --------------------------------------------------------------------------- time conversion
 
 
-def _wall(t: datetime) -> datetime:
-    """Naive Europe/London wall-clock time for t (naive input is taken as London local time)."""
+def in_london(t: datetime) -> datetime:
+    """The moment t as an aware Europe/London time: the one reading of local times that everything uses.
+
+    A naive t is a London wall-clock time. One the clocks skip (01:30 on the last Sunday of March) is read
+    as that long after the change, 02:30 BST; one that happens twice (01:30 on the last Sunday of October)
+    is the first, BST. So "open?", "closes in …" and the next change always describe the same instant.
+    """
     if not isinstance(t, datetime):
         raise TypeError(f"expected a datetime, not {type(t).__name__}")
     if t.tzinfo is None:
-        return t
-    return t.astimezone(LONDON).replace(tzinfo=None)
+        t = t.replace(tzinfo=LONDON, fold=0)
+    return t.astimezone(UTC).astimezone(LONDON)
+
+
+def skipped_or_repeated(t: datetime) -> str | None:
+    """For a naive London wall-clock time: "skipped" in the spring gap, "repeated" in the autumn hour."""
+    if t.tzinfo is not None:
+        return None
+    first, second = t.replace(tzinfo=LONDON, fold=0), t.replace(tzinfo=LONDON, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    return "repeated" if first.utcoffset() > second.utcoffset() else "skipped"
+
+
+def _wall(t: datetime) -> datetime:
+    """Naive Europe/London wall-clock time for t (read as in_london does)."""
+    return in_london(t).replace(tzinfo=None)
 
 
 def _as_utc(t: datetime) -> datetime:
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=LONDON)
-    return t.astimezone(UTC)
+    return in_london(t).astimezone(UTC)
 
 
 def _aware(wall: datetime, after_utc: datetime) -> datetime:
@@ -423,8 +443,7 @@ def open_at(hours: Hours, t: datetime) -> bool:
         return True
     if not c.known:
         return False
-    if t.tzinfo is not None:
-        t = t.astimezone(LONDON)
+    t = in_london(t)
     s = t.hour * 3600 + t.minute * 60 + t.second
     d = t.date()
     for a, b, _ in _sessions(c, d):

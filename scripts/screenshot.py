@@ -1,14 +1,19 @@
 """Render the real window offscreen and save a screenshot (docs/screenshot.png by default).
 
     python scripts/screenshot.py                       # light, resources.db, "ket bladder" near SE1 7TP
-    python scripts/screenshot.py --dark --out /tmp/dark.png
-    python scripts/screenshot.py --font-scale 2 --out /tmp/big.png
+    python scripts/screenshot.py --dark --out docs/screenshot-dark.png
+    python scripts/screenshot.py --font-scale 2 --size 1366x768 --out docs/screenshot-2x.png
+
+The screen is as large as --size (an offscreen screen made for the run), so the window lays itself out as it
+would on that screen.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
+import tempfile
 import sys
 from pathlib import Path
 
@@ -23,32 +28,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--near", default="SE1 7TP")
     parser.add_argument("--need", action="append", default=[], help="need-type code to tick (repeatable)")
     parser.add_argument("--select", type=int, default=0, help="which result to select (0 = first)")
-    parser.add_argument("--at", default="2026-11-24T10:30", help="the moment shown as now (Europe/London)")
+    parser.add_argument("--at", default="2026-12-08T10:30", help="the moment shown as now (Europe/London)")
     parser.add_argument("--size", default="1440x900")
     parser.add_argument("--dark", action="store_true")
     parser.add_argument("--font-scale", type=float, default=1.0)
     args = parser.parse_args(argv)
 
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    width, height = (int(v) for v in args.size.split("x"))
+    screen = Path(tempfile.mkdtemp()) / "screen.json"
+    screen.write_text(json.dumps({"synchronousWindowSystemEvents": True, "windowFrameMargins": False, "screens": [
+        {"name": "shot", "x": 0, "y": 0, "width": width, "height": height, "logicalDpi": 96, "logicalBaseDpi": 96,
+         "dpr": 1}]}))
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={screen}"
     os.environ["KETDIR_NO_USER_SETTINGS"] = "1"
     os.environ["KETDIR_THEME"] = "dark" if args.dark else "light"
     os.environ["KETDIR_FONT_SCALE"] = str(args.font_scale)
 
     from PySide6.QtCore import QEventLoop, QTimer
 
+    from ketdir.app import open_directory
     from ketdir.gui.app import application
     from ketdir.gui.main_window import MainWindow
-    from ketdir.store.engine import DatabaseProblem, open_directory
+    from ketdir.problems import KetdirProblem
 
     app = application()
     try:
         directory = open_directory(args.db)
-    except DatabaseProblem as problem:
+    except KetdirProblem as problem:
         print(problem, file=sys.stderr)
         return 2
     at = dt.datetime.fromisoformat(args.at)
     window = MainWindow(directory)
-    width, height = (int(v) for v in args.size.split("x"))
     window.resize(width, height)
     window.show()
 
@@ -70,11 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.near:
         window.place_bar.set_place_text(args.near)
     settle()
-    window.results_view.move_to_hit(args.select + 1 if window.results_view.currentIndex().row() < 0 else 0)
-    for _ in range(args.select):
-        window.results_view.move_to_hit(1)
-    window.current_detail()
+    window.move_in_results(args.select + 1)  # as Down pressed select + 1 times in the search field
     window.results_view.setFocus()
+    window.current_detail()
+    settle()
     for _ in range(5):
         app.processEvents()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,11 @@
 import os
+from pathlib import Path
 
-# Qt must run offscreen in tests; set before any QApplication exists.
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Qt must run offscreen in tests; set before any QApplication exists. Its one screen is a 1366×768 laptop, as
+# outreach workers carry, and window-system events arrive at once, as on a desktop (delivered later, a
+# completion list that has already closed is made the active window and the main window loses the keyboard).
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={Path(__file__).with_name('offscreen-laptop.json')}"
 os.environ.setdefault("KETDIR_NO_USER_SETTINGS", "1")
 
 

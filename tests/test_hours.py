@@ -657,3 +657,49 @@ def test_hours_pickle_and_copy_keep_equality():
     assert p == h and hash(p) == hash(h) and "_hash" not in pickle.loads(pickle.dumps(h)).__dict__
     assert copy.deepcopy(h) == h
     assert decode(encode(h)) is decode(encode(h))  # decoded codes are cached and shared
+
+
+# --------------------------------------------------------------------------- local times the clocks skip or repeat
+
+SPRING_2027 = date(2027, 3, 28)  # 01:00 GMT → 02:00 BST: 01:00–01:59 never show
+AUTUMN_2027 = date(2027, 10, 31)  # 02:00 BST → 01:00 GMT: 01:00–01:59 show twice
+
+
+def test_a_skipped_local_time_is_read_as_the_same_time_after_the_change():
+    early_hours = Hours(weekly=weekly([6], "00:00", "02:00"))  # a Sunday night service
+    skipped = datetime(2027, 3, 28, 1, 30)  # does not exist in the UK
+    assert H.skipped_or_repeated(skipped) == "skipped"
+    assert H.in_london(skipped) == london(2027, 3, 28, 2, 30) and H.in_london(skipped).utcoffset() == timedelta(hours=1)
+    # every answer describes 02:30 BST: closed, and never "closes in -30 min"
+    assert not open_at(early_hours, skipped)
+    s = status(early_hours, skipped)
+    assert not s.is_open and s.text == "Closed · opens Sun 4 Apr 00:00" and s.next_change > H.in_london(skipped)
+    assert status(early_hours, datetime(2027, 3, 28, 0, 45)).text == "Open · closes in 15 min"  # 00:45 GMT
+
+
+def test_a_repeated_local_time_is_the_first_one_and_counts_real_minutes():
+    until_quarter_to_two = Hours(weekly=weekly([6], "00:00", "01:45"))
+    repeated = datetime(2027, 10, 31, 1, 30)
+    assert H.skipped_or_repeated(repeated) == "repeated"
+    assert H.in_london(repeated).utcoffset() == timedelta(hours=1)  # BST, the first 01:30
+    assert status(until_quarter_to_two, repeated).text == "Open · closes in 15 min"
+    second = datetime(2027, 10, 31, 1, 30, tzinfo=UTC)  # 01:30 GMT, the second time round
+    assert status(until_quarter_to_two, second).text == "Open · closes in 15 min"
+    assert open_at(until_quarter_to_two, second) and open_at(until_quarter_to_two, repeated)
+    assert H.skipped_or_repeated(datetime(2027, 10, 31, 2, 30)) is None
+
+
+@pytest.mark.parametrize("day", [SPRING_2027, AUTUMN_2027])
+def test_around_both_changes_open_and_the_next_change_agree_and_are_never_in_the_past(day):
+    services = [Hours(weekly=weekly([6], a, b)) for a, b in
+                [("00:00", "02:00"), ("01:00", "01:45"), ("01:30", "03:00"), ("00:00", "01:30"), ("02:00", "04:00")]]
+    services.append(Hours(weekly=weekly([5], "22:00", "03:00")))  # Saturday night into Sunday
+    wall_times = [datetime.combine(day, time()) + timedelta(minutes=m) for m in range(0, 4 * 60, 5)]
+    instants = [datetime.combine(day, time(), tzinfo=UTC) - timedelta(hours=1) + timedelta(minutes=m)
+                for m in range(0, 5 * 60, 5)]
+    for hours in services:
+        for t in wall_times + instants:
+            s = status(hours, t)
+            assert s.is_open == open_at(hours, t), (hours, t)
+            assert s.next_change is None or s.next_change > H.in_london(t), (hours, t, s)
+            assert "-" not in s.text.split("in ")[-1], (hours, t, s.text)

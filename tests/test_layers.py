@@ -67,3 +67,12 @@ def test_packages_form_no_import_cycle():
         if start not in state:
             visit(start, [start])
     assert cycles == []
+
+
+def test_window_modules_do_not_touch_the_database():
+    """The window calls ketdir.app (through its worker); it never imports SQLAlchemy or opens sessions."""
+    gui = ROOT / "gui"
+    wrong = [(str(f), name) for name, f in _imports()["gui"]
+             if name.startswith(("sqlalchemy", "ketdir.store.engine", "ketdir.store.models"))]
+    sessions = [str(p) for p in gui.rglob("*.py") if ".session(" in p.read_text(encoding="utf-8")]
+    assert wrong == [] and sessions == []

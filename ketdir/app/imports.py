@@ -22,6 +22,8 @@ from pathlib import Path
 
 from ketdir.app.directory import Directory, open_directory, reading
 from ketdir.app.progress import Progress
+from ketdir.csvsafe import neutralise
+from ketdir.store.times import local_time
 from ketdir.interop.apply import ImportPlan, TableChanges, plural
 from ketdir.interop.dataset import LABELS, TABLE_ORDER, Dataset, Problem, UnmappedTerm
 from ketdir.interop.gcpause import gc_paused
@@ -81,7 +83,7 @@ class ImportCheck:
     refusal: str = ""  # why this directory does not take imports ("" when it does)
     options: ImportOptions = field(default_factory=ImportOptions)
     dataset: Dataset | None = field(default=None, repr=False)
-    staged: StagedImport | None = field(default=None, repr=False)  # a large first import, kept on disk
+    staged: StagedImport | None = field(default=None, repr=False)  # a large package, kept on disk
     applied: bool = False
     note: str = ""  # something to say about the input as a whole
 
@@ -157,15 +159,17 @@ class ImportDone:
     target: str
     new: int
     changed: int
-    removed: int
+    retired: int  # no longer in the source
     conflicts: int
     seconds: float
     lines: list[str]
+    returned: int = 0  # retired by an earlier import, listed again
 
     def summary(self) -> str:
+        back = f"{self.returned:,} active again (back in the source), " if self.returned else ""
         return (f"Imported “{self.source}” into {self.target}: {self.new:,} new, {self.changed:,} updated, "
-                f"{self.removed:,} removed, {self.conflicts:,} conflict(s) kept as edited here, in "
-                f"{self.seconds:.1f} s.")
+                f"{self.retired:,} retired (no longer in the source), {back}{self.conflicts:,} conflict(s) kept as "
+                f"edited here, in {self.seconds:.1f} s.")
 
 
 # --------------------------------------------------------------------------------------------- policy
@@ -316,7 +320,9 @@ def write_unmapped_terms(check: ImportCheck, path: Path | str) -> int:
             writer = csv.writer(fh)
             writer.writerow(["taxonomy", "code_or_term", "need", "name", "services"])
             for term in sorted(check.unmapped_terms, key=lambda t: (-t.services, t.taxonomy, t.name)):
-                writer.writerow([term.taxonomy or "*", term.key, "", term.name, term.services])
+                # opened in a spreadsheet to be filled in: no cell may run as a formula (load_terms restores them)
+                writer.writerow([neutralise(term.taxonomy or "*"), neutralise(term.key), "", neutralise(term.name),
+                                 term.services])
     except OSError as exc:
         raise Unavailable(f"Could not write {path}: {exc.strerror or exc}. Choose another place.") from exc
     return len(check.unmapped_terms)
@@ -373,6 +379,8 @@ def check_import(target: Target, what: Path | str | Dataset, options: ImportOpti
         again = _same_package_again(target, Path(what), options)
         if again is not None:
             return again
+        if _large_package(target, Path(what), options):
+            return _check_staged_reimport(target, Path(what), options, progress)
     with gc_paused():
         progress.step("Reading", 0, 3)
         dataset = what if isinstance(what, Dataset) else read_input(what, options, target, progress)
@@ -396,6 +404,16 @@ def check_import(target: Target, what: Path | str | Dataset, options: ImportOpti
                 check.plan = plan_import(session, dataset, overwrite_conflicts=options.overwrite_conflicts)
         progress.step("Checked", 3, 3)
     return check
+
+
+def _large_package(target: Target, path: Path, options: ImportOptions) -> bool:
+    """A large HSDS datapackage into a directory that exists: staged on disk (interop.stage)."""
+    from ketdir.interop.load import detect_format
+    from ketdir.interop.stage import stageable
+
+    if options.format not in ("auto", "datapackage") or not path.exists() or detect_format(path) != "datapackage":
+        return False
+    return stageable(path) and (isinstance(target, Directory) or not _no_directory_yet(_url(target)))
 
 
 def _first_large_import(target: Target, path: Path, options: ImportOptions) -> bool:
@@ -424,6 +442,7 @@ def _same_package_again(target: Target, path: Path, options: ImportOptions) -> I
     gigabytes)."""
     from sqlalchemy import select
 
+    from ketdir.interop.apply import RETIRED_HASH
     from ketdir.interop.load import detect_format
     from ketdir.interop.read_datapackage import SourceProblem, _package_name, open_package
     from ketdir.interop.stage import _content_hash, stageable
@@ -446,14 +465,14 @@ def _same_package_again(target: Target, path: Path, options: ImportOptions) -> I
             return None
         services = session.execute(
             select(ImportedService.service_id, Service.name).join(Service, Service.id == ImportedService.service_id)
-            .where(ImportedService.source == source)).all()
+            .where(ImportedService.source == source, ImportedService.content_hash != RETIRED_HASH)).all()
         when = last.imported_at
     plan = ImportPlan(source=source, unchanged=[sid for sid, _name in services])
     plan.tables = {"service": TableChanges(unchanged=len(services))}
     check = ImportCheck(path=str(path), format="datapackage", source=source, target=_display(target),
                         counts={"service": len(services)}, problems=[], plan=plan, refusal=target_refusal(target),
                         options=options, applied=False)
-    check.note = (f"This is the same file as the last import of “{source}” ({when:%d %b %Y %H:%M}), byte for "
+    check.note = (f"This is the same file as the last import of “{source}” ({local_time(when):%d %b %Y %H:%M}), byte for "
                   "byte, so it was not read again.")
     return check
 
@@ -475,6 +494,28 @@ def _check_staged(target: Target, path: Path, options: ImportOptions, progress: 
     return check
 
 
+def _check_staged_reimport(target: Target, path: Path, options: ImportOptions, progress: Progress) -> ImportCheck:
+    """A large datapackage into a directory that has services: staged, then compared a part at a time
+    (interop.staged_reimport), so memory stays that of one part."""
+    from ketdir.interop.stage import stage_datapackage
+    from ketdir.interop.staged_reimport import plan_staged_reimport
+
+    progress.step("Reading", 0, 0)
+    with _opened(target, create=False) as directory, reading(directory) as session:
+        staged = stage_datapackage(path, source=options.source, encoding=options.encoding,
+                                   taxonomy_map=taxonomy_map_for(options),
+                                   step=lambda what, _rows: progress.step(what, 0, 0), directory=session)
+        check = ImportCheck(path=staged.path, format=staged.format, source=staged.source, target=_display(target),
+                            counts={t: staged.counts[t] for t in TABLE_ORDER if staged.counts.get(t)},
+                            problems=staged.problems, plan=None, refusal=target_refusal(target), options=options,
+                            staged=staged)
+        if not staged.errors:
+            check.plan = plan_staged_reimport(session, staged, overwrite=options.overwrite_conflicts,
+                                              step=lambda what: progress.step(what, 0, 0))
+    progress.step("Checked", 1, 1)
+    return check
+
+
 def apply_import(target: Target, check: ImportCheck, *, progress: Progress | None = None,
                  editor: str | None = None) -> ImportDone:
     """Make the checked changes in one transaction (the directory is made if it does not exist yet).
@@ -487,7 +528,7 @@ def apply_import(target: Target, check: ImportCheck, *, progress: Progress | Non
         raise Refused("This import has been done already. Check the file again to import it again.")
     if check.plan is not None and check.dataset is None and check.staged is None and not check.plan.has_changes:
         check.applied = True  # the same file again: nothing to write
-        return ImportDone(source=check.source, target=check.target, new=0, changed=0, removed=0, conflicts=0,
+        return ImportDone(source=check.source, target=check.target, new=0, changed=0, retired=0, conflicts=0,
                           seconds=0.0, lines=check.plan.lines())
     if check.plan is None or (check.dataset is None and check.staged is None):
         raise Refused(f"{len(check.errors):,} problem(s) stop this import. Nothing was changed; correct the file "
@@ -500,7 +541,12 @@ def apply_import(target: Target, check: ImportCheck, *, progress: Progress | Non
 
     with gc_paused(), _opened(target, create=True) as directory:
         with reading(directory) as session:  # apply opens its own one transaction on this session
-            if check.staged is not None:
+            if check.staged is not None and check.staged.reimport:
+                from ketdir.interop.staged_reimport import apply_staged_reimport
+
+                result = apply_staged_reimport(session, check.staged, overwrite=check.options.overwrite_conflicts,
+                                               progress=report, cancel=progress.cancelled, editor=editor)
+            elif check.staged is not None:
                 from ketdir.interop.stage import apply_staged
 
                 result = apply_staged(session, check.staged, progress=report, cancel=progress.cancelled,
@@ -514,7 +560,8 @@ def apply_import(target: Target, check: ImportCheck, *, progress: Progress | Non
     check.applied = True
     plan = result.plan
     return ImportDone(source=plan.source, target=str(target_name), new=len(plan.new), changed=len(plan.changed),
-                      removed=len(plan.removed), conflicts=len(plan.conflicts), seconds=result.seconds,
+                      retired=len(plan.retired), returned=len(plan.returned), conflicts=len(plan.conflicts),
+                      seconds=result.seconds,
                       lines=plan.lines())
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ketdir.app.directory import Directory, open_directory, reading
 from ketdir.app.progress import Progress
+from ketdir.interop.apply import RETIRED_HASH
 from ketdir.interop.dataset import Dataset
 from ketdir.interop.read_oruk_api import base_url, looks_like_url, read_oruk_api
 from ketdir.store.models import ImportedService, ImportSource
@@ -30,8 +31,8 @@ def read_published(target, url: str, *, source: str | None = None, progress: Pro
 
 
 def previous_import(target, source: str) -> tuple[dt.datetime | None, frozenset[str]]:
-    """When `source` was last imported into the directory (UTC) and the services it gave; nothing when the
-    directory does not exist yet or never had it."""
+    """When `source` was last imported into the directory (UTC) and the services it gave (and did not retire);
+    nothing when the directory does not exist yet or never had it."""
     from ketdir.app.imports import _no_directory_yet, _url
 
     if not isinstance(target, Directory) and _no_directory_yet(_url(target)):
@@ -41,11 +42,12 @@ def previous_import(target, source: str) -> tuple[dt.datetime | None, frozenset[
         with reading(directory) as session:
             imported_at = session.execute(select(ImportSource.imported_at)
                                           .where(ImportSource.name == source)).scalar()
-            known = frozenset(session.execute(select(ImportedService.service_id)
-                                              .where(ImportedService.source == source)).scalars())
+            # A service the source retired is not known: listed again, it is read whole (and comes back).
+            known = frozenset(session.execute(select(ImportedService.service_id).where(
+                ImportedService.source == source, ImportedService.content_hash != RETIRED_HASH)).scalars())
     finally:
         if directory is not target:
             directory.close()
     if imported_at is None:
         return None, frozenset()
-    return imported_at.astimezone(dt.timezone.utc).replace(tzinfo=None), known  # it is kept in local time
+    return imported_at, known  # stored in UTC, as modified_after asks

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ketdir.store.times import local_time, utc_now
 from ketdir.app.directory import Directory, open_directory, reading, writing
 from ketdir.problems import BadInput, NotFound, Refused, Unavailable
 from ketdir.referral.log import ImportReport
@@ -107,7 +108,7 @@ class LogMerged:
     merged_before: dt.datetime | None  # when the same log was merged before, if it was
 
     def text(self) -> str:
-        note = f" (this log was merged before, on {self.merged_before:%Y-%m-%d %H:%M})" if self.merged_before else ""
+        note = f" (this log was merged before, on {local_time(self.merged_before):%Y-%m-%d %H:%M})" if self.merged_before else ""
         return f"{self.path}: {self.report.text()}{note}"
 
 
@@ -127,7 +128,7 @@ def merge_log(directory: Directory, log: LogFile, origin: str | None = None) -> 
         before = session.get(LogImport, key)
         merged_before = before.imported_at if before is not None else None
         if before is None:
-            session.add(LogImport(id=key, imported_at=dt.datetime.now().replace(microsecond=0), origin=origin,
+            session.add(LogImport(id=key, imported_at=utc_now(), origin=origin,
                                   referrals=len(ids), added=report.added))
     return LogMerged(log.path, report, merged_before)
 

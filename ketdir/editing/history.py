@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketdir.store.models import ChangeHistory
+from ketdir.store.times import local_time, utc_now  # noqa: F401  (utc_now: re-exported for editing)
 
 ENTITY = "service"
 
@@ -24,17 +25,6 @@ FIELD_LABELS = {
 }
 ACTION_LABELS = {"created": "Added", "edited": "Edited", "verified": "Marked verified", "retired": "Retired",
                  "imported": "Imported"}
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-
-
-def local_time(at: dt.datetime) -> dt.datetime:
-    """A stored (UTC) time in this computer's time zone, without tzinfo."""
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.timezone.utc)
-    return at.astimezone().replace(tzinfo=None)
 
 
 def describe_time(at: dt.datetime | None) -> str:

@@ -1,4 +1,4 @@
-"""Start the window: QApplication, the look, the database (with a dialog if it cannot be opened)."""
+"""Start the window: QApplication, the look, the database (with a message if it cannot be opened)."""
 from __future__ import annotations
 
 import os
@@ -6,14 +6,15 @@ import sys
 
 from PySide6.QtCore import QTimer, Qt
 from PySide6.QtGui import QFont, QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication
 
 from typing import TYPE_CHECKING
 
 from ketdir.gui import theme
 
 if TYPE_CHECKING:
-    from ketdir.store.engine import Directory
+    from ketdir.app import Directory
+    from ketdir.problems import KetdirProblem
 
 APP_NAME = "ketdir"
 
@@ -48,58 +49,45 @@ def apply_look(app: QApplication, scheme: str | None = None) -> None:
     app.setStyleSheet(theme.stylesheet())
 
 
-def open_or_explain(db: str | None, parent: QWidget | None = None) -> Directory | None:
-    """Open the database; on failure show what happened and what to do, and return None."""
-    from ketdir.store.engine import DatabaseProblem, open_directory
-
-    try:
-        return open_directory(db)
-    except DatabaseProblem as problem:
-        show_problem(str(problem), parent)
-        return None
-
-
-def show_problem(message: str, parent: QWidget | None = None) -> None:
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("ketdir cannot open the directory")
-    box.setText("ketdir cannot open the directory")
-    box.setInformativeText(message)
-    box.setStandardButtons(QMessageBox.StandardButton.Close)
-    box.setAccessibleName("Database problem")
-    box.exec()
-
-
 def run(db: str | None = None) -> int:
     """Open the window on `db` (path or URL; default the bundled resources.db) and run until closed.
 
-    The window shows first; the database (and SQLAlchemy, the search engine) open right after, so
-    people see the window at once. A database that cannot be opened gives a dialog and exit code 2.
+    The window shows first; the database (and SQLAlchemy, the search engine) open right after, on the window's
+    worker, so people see the window at once. A database that cannot be opened is a message (what happened,
+    what to do); closing it ends ketdir with exit code 2.
     """
     app = application()
     from ketdir.gui.main_window import MainWindow  # after the app exists: widgets need it
+    from ketdir.gui.messages import show_problem
 
     window = MainWindow(None)
     window.show()
     window.activateWindow()
     opened: list[Directory] = []
 
-    def open_database() -> None:
-        directory = open_or_explain(db, window)
-        if directory is None:
-            window.hide()  # hide, not close: closing the last window would also post a quit
-            app.exit(2)
-            return
+    def opened_directory(directory: Directory) -> None:
         opened.append(directory)
         window.attach(directory)
         window.start()
         if directory.notice:  # e.g. upgraded to a new schema, with where the copy from before went
             window.statusBar().showMessage(directory.notice, 60000)
 
+    def cannot_open(problem: KetdirProblem) -> None:
+        window.count_label.setText("The directory could not be opened.")
+        box = show_problem(window, problem, title="ketdir cannot open the directory")
+        box.finished.connect(lambda _result: app.exit(2))
+
+    def open_database() -> None:
+        from ketdir.app import open_directory
+
+        window.worker.run(open_directory, db, on_result=opened_directory, on_problem=cannot_open)
+
     QTimer.singleShot(0, open_database)
     try:
         return app.exec()
     finally:
         window.shutdown()
+        window.hide()  # not close(): that would post another quit to the application
+        window.deleteLater()
         for directory in opened:
             directory.close()

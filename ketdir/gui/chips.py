@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QToolButton, QWidget
+
+from ketdir.gui.flow_layout import FlowLayout
 
 
 @dataclass(frozen=True)
@@ -18,16 +20,16 @@ class ChipsBar(QWidget):
     def __init__(self, clear_all: Callable[[], None], parent=None) -> None:
         super().__init__(parent)
         self._clear_all = clear_all
-        self._layout = QHBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(6)
+        self._layout = FlowLayout(self)  # chips wrap onto a second row rather than widen the window
         self._label = QLabel("Filters:", self)
         self._label.setObjectName("muted")
         self._none = QLabel("none — showing every kind of service", self)
         self._none.setObjectName("muted")
         self._layout.addWidget(self._label)
         self._layout.addWidget(self._none)
-        self._layout.addStretch(1)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         self._buttons: list[QToolButton] = []
         self.setAccessibleName("Current filters")
 

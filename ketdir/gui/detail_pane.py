@@ -84,8 +84,8 @@ class DetailPane(QWidget):
         self.browser = SafeBrowser(self)
         self.browser.setObjectName("detailBrowser")
         self.browser.setAccessibleName("Service details")
-        self.placeholder = QLabel("Choose a service to see how to refer, its opening hours and contact details.",
-                                  self)
+        self.placeholder = QLabel("Choose a service — press ↓ in the search field, or click one — to see how to "
+                                  "refer, its opening hours and contact details.", self)
         self.placeholder.setObjectName("muted")
         self.placeholder.setWordWrap(True)
         bar = QHBoxLayout()

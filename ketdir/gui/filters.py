@@ -1,9 +1,10 @@
-"""The filters: need types (checkable, with counts), place with completion and a choice list for
-ambiguous names, radius, open now and national lines. Each widget says when it changed; the window
-turns the lot into a Query through `FilterState`.
+"""The filters: need types (checkable, with counts), place with completion, radius, open now and national
+lines. Each widget says when it changed; the window turns the lot into a Query through `FilterState`.
+(An ambiguous or unknown place gets its choices in place_choices.py.)
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
@@ -11,6 +12,8 @@ from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
     QPersistentModelIndex,
+    QRect,
+    QSize,
     QStringListModel,
     Qt,
     QTimer,
@@ -24,9 +27,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -56,6 +60,7 @@ class FilterState:
     radius: float | None = DEFAULT_RADIUS
     open_now: bool = False
     include_national: bool = True
+    at: dt.datetime | None = None  # "open at" another moment (London wall-clock time); None: now
 
     @property
     def near(self):
@@ -64,7 +69,7 @@ class FilterState:
     @property
     def is_default(self) -> bool:
         return (not self.needs and not self.near_text.strip() and not self.open_now and self.include_national
-                and self.radius == DEFAULT_RADIUS)
+                and self.radius == DEFAULT_RADIUS and self.at is None)
 
 
 def radius_label(radius: float | None) -> str:
@@ -148,14 +153,31 @@ class NeedModel(QAbstractListModel):
         if counts == self._counts and at_least == self._at_least:
             return
         self._counts, self._at_least = counts, frozenset(at_least)
-        self.dataChanged.emit(self.index(0), self.index(len(self._needs) - 1),
-                              [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole])
+        self.layoutAboutToBeChanged.emit()  # longer texts may wrap onto another line: the rows are measured again
+        self.layoutChanged.emit()
 
     def row_of(self, code: str) -> int:
         return next((i for i, n in enumerate(self._needs) if n.code == code), -1)
 
     def label(self, code: str) -> str:
         return next((n.label for n in self._needs if n.code == code), code)
+
+
+class WrappingDelegate(QStyledItemDelegate):
+    """Rows as tall as their text wrapped beside the check box (Qt measures wrapped rows without the box, so
+    a name that just fits the row but not beside the box was cut off with "…")."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802 (Qt API)
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        view = self.parent()
+        style = view.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1
+        box = style.pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth)
+        spacing = style.pixelMetric(QStyle.PixelMetric.PM_CheckBoxLabelSpacing)
+        width = max(view.viewport().width() - box - spacing - 6 * margin - opt.fontMetrics.averageCharWidth(), 10)
+        text = opt.fontMetrics.boundingRect(QRect(0, 0, width, 100_000), Qt.TextFlag.TextWordWrap, opt.text)
+        return QSize(view.viewport().width(), max(text.height(), box) + 2 * margin + 2)
 
 
 class NeedList(QWidget):
@@ -178,16 +200,21 @@ class NeedList(QWidget):
         self.view.setModel(self.model)
         self.view.setAccessibleName("Need types")
         self.view.setAccessibleDescription("Tick need types to show services that help with them. Space ticks.")
-        self.view.setUniformItemSizes(True)
-        # Wide enough for the longest need type with the longest count beside it: no count cut off with "…".
+        # Wide enough, where there is room, for the longest need type with the longest count beside it on one
+        # line; on a narrow screen at large text the names wrap instead (never cut off with "…").
         metrics = self.view.fontMetrics()
         widest = max((metrics.horizontalAdvance(f"{n.label}  (2,000+)") for n in needs), default=0)
-        self.view.setMinimumWidth(widest + 40)  # and the check box, the margins and a scroll bar
-        self.view.setSizeAdjustPolicy(QListView.SizeAdjustPolicy.AdjustToContents)
+        self.preferred_width = widest + 40  # and the check box, the margins and a scroll bar
+        self.view.setMinimumWidth(metrics.averageCharWidth() * 16 + 40)
+        self.view.setWordWrap(True)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.view.setItemDelegate(WrappingDelegate(self.view))
         self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         title.setBuddy(self.view)
         self.view.setCurrentIndex(self.model.index(0))
-        self.model.checked_changed.connect(self._update)
+        self.model.checked_changed.connect(self.update_clear_button)
         self.model.checked_changed.connect(self.changed)
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
@@ -199,9 +226,9 @@ class NeedList(QWidget):
         layout.setSpacing(4)
         layout.addLayout(head)
         layout.addWidget(self.view, 1)
-        self._update()
+        self.update_clear_button()
 
-    def _update(self) -> None:
+    def update_clear_button(self) -> None:
         self.clear_button.setEnabled(bool(self.model.checked()))
 
 
@@ -209,7 +236,7 @@ class NeedList(QWidget):
 
 
 class PlaceBar(QWidget):
-    """Place field (with completion), radius, open now, national lines — in one row."""
+    """Place field (with completion); its `options` row holds radius, open now and national lines."""
 
     changed = Signal()  # anything but the place text changed
     place_changed = Signal()  # the place text changed (after a pause, Enter or a completion)
@@ -227,15 +254,19 @@ class PlaceBar(QWidget):
         self.place_edit.setClearButtonEnabled(True)
         self.place_edit.addAction(theme.icon("place"), QLineEdit.ActionPosition.LeadingPosition)
         self.place_edit.setMinimumWidth(self.place_edit.fontMetrics().averageCharWidth() * 16)
+        # The completer is not the line edit's own (setCompleter): that one writes each highlighted name into the
+        # field and preselects the first, so Down walked "BN2" to "BN20" and Enter took it. Here typed text
+        # stands unless the person picks a name (Down into the list, then Enter or a click).
         self._completion_model = QStringListModel(self)
         self.completer = QCompleter(self._completion_model, self)
         self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.completer.setMaxVisibleItems(8)
-        self.place_edit.setCompleter(self.completer)
+        self.completer.setWidget(self.place_edit)
         self.completer.activated.connect(self._completed)
 
-        self.radius_combo = QComboBox(self)
+        self.options = QWidget(self)  # radius, open now, national lines: the window puts them where they fit
+        self.radius_combo = QComboBox(self.options)
         for label, value in RADIUS_CHOICES:
             self.radius_combo.addItem(f"Within {label}" if value else label, value)
         self.radius_combo.setCurrentIndex(self._radius_index(DEFAULT_RADIUS))
@@ -243,11 +274,11 @@ class PlaceBar(QWidget):
         self.radius_combo.setToolTip("How far from the place to look")
         self.radius_combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
 
-        self.open_now = QCheckBox("&Open now", self)
+        self.open_now = QCheckBox("&Open now", self.options)
         self.open_now.setAccessibleName("Open now only")
         self.open_now.setToolTip("Show only services open at this moment (Alt+O)")
         self.open_now.toggled.connect(lambda _b: self.changed.emit())
-        self.national = QCheckBox("National &lines", self)
+        self.national = QCheckBox("National &lines", self.options)
         self.national.setChecked(True)
         self.national.setAccessibleName("Include national lines")
         self.national.setToolTip("Include national and regional phone and online lines (Alt+L)")
@@ -264,22 +295,48 @@ class PlaceBar(QWidget):
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(8)
-        layout.addWidget(self.place_edit, 2)
-        layout.addWidget(self.radius_combo)
-        layout.addWidget(self.open_now)
-        layout.addWidget(self.national)
+        layout.addWidget(self.place_edit)
+        row = QHBoxLayout(self.options)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(8)
+        row.addWidget(self.radius_combo)
+        row.addWidget(self.open_now)
+        row.addWidget(self.national)
 
     # -- place text
 
     def _edited(self, text: str) -> None:
         self._chosen = None
-        if self._complete is not None and len(text.strip()) >= 2:
-            try:
-                self._completion_model.setStringList(self._complete(text.strip()))
-            except Exception:  # completion is a convenience; never break typing
-                self._completion_model.setStringList([])
+        self._offer_completions(text.strip())
         self._pause.start()
+
+    def _offer_completions(self, typed: str) -> None:
+        """Show names that complete the typed text, unless it already names a place exactly (no list over the
+        results for "BN2" or "Brighton")."""
+        names: list[str] = []
+        if self._complete is not None and len(typed) >= 2:
+            try:
+                names = self._complete(typed)
+            except Exception:  # completion is a convenience; never break typing
+                names = []
+        self._completion_model.setStringList(names)
+        popup = self.completer.popup()
+        if not names or any(name.casefold() == typed.casefold() for name in names) or not self.place_edit.hasFocus():
+            popup.hide()
+            return
+        self.completer.setCompletionPrefix(typed)  # Enter with nothing picked "activates" the typed text
+        self.completer.complete()
+        popup.setCurrentIndex(QModelIndex())  # nothing picked until the person picks it
+
+    def completions_shown(self) -> bool:
+        return self.completer.popup().isVisible()
+
+    def has_uncommitted_text(self) -> bool:
+        return self.place_edit.text() != self._last_committed
+
+    def commit(self) -> None:
+        """Search near the typed text now (Enter, or Down to the results), not after the pause."""
+        self._commit()
 
     def _text_changed(self, text: str) -> None:
         if not text and self._last_committed:  # the clear button
@@ -287,19 +344,24 @@ class PlaceBar(QWidget):
             self._commit()
 
     def _completed(self, text: str) -> None:
-        self.place_edit.setText(text)
-        self._commit()
+        if text != self.place_edit.text():
+            self.place_edit.setText(text)
+        if self.has_uncommitted_text():
+            self._commit()
 
     def _commit(self) -> None:
+        self.completer.popup().hide()
         self._pause.stop()
         self._last_committed = self.place_edit.text()
         self.place_changed.emit()
 
     def set_place_text(self, text: str, emit: bool = True) -> None:
         self._chosen = None
+        self._pause.stop()
+        self._last_committed = text  # before setText, so that clearing is not also taken as the clear button
         self.place_edit.setText(text)
         if emit:
-            self._commit()
+            self.place_changed.emit()
 
     def choose(self, place) -> None:
         """Use a Place from the choice list."""
@@ -323,59 +385,3 @@ class PlaceBar(QWidget):
 
     def set_radius(self, radius: float | None) -> None:
         self.radius_combo.setCurrentIndex(self._radius_index(radius))
-
-
-class PlaceChoices(QWidget):
-    """"Which Bangor?" — shown when a place name is ambiguous."""
-
-    chosen = Signal(object)  # a geo.Place
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.title = QLabel(self)
-        self.title.setObjectName("sectionTitle")
-        self.title.setWordWrap(True)
-        self.list = QListWidget(self)
-        self.list.setAccessibleName("Place choices")
-        self.list.setAccessibleDescription("The place name matches more than one place. Choose one.")
-        self.list.itemActivated.connect(self._picked)
-        self.list.itemClicked.connect(self._picked)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addWidget(self.title)
-        layout.addWidget(self.list)
-        self._places: list = []
-        self.hide()
-
-    def set_choices(self, name: str, places: list) -> None:
-        if not places and not self._places:
-            return
-        self._places = list(places)
-        self.list.clear()
-        if not places:
-            self.hide()
-            return
-        self.title.setText(f"Which “{name}” do you mean?")
-        for i, place in enumerate(places):
-            item = QListWidgetItem(place_choice_text(place))
-            item.setData(Qt.ItemDataRole.UserRole, i)
-            self.list.addItem(item)
-        self.list.setCurrentRow(0)
-        rows = min(len(places), 6)
-        self.list.setFixedHeight(self.list.sizeHintForRow(0) * rows + 2 * self.list.frameWidth() + 4)
-        self.show()
-
-    def texts(self) -> list[str]:
-        return [self.list.item(i).text() for i in range(self.list.count())]
-
-    def _picked(self, item: QListWidgetItem) -> None:
-        place = self._places[item.data(Qt.ItemDataRole.UserRole)]
-        self.chosen.emit(place)
-
-
-def place_choice_text(place) -> str:
-    label = getattr(place, "label", None) or getattr(place, "name", str(place))
-    nation = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}.get(
-        getattr(place, "nation", "") or "", "")
-    return f"{label} ({nation})" if nation and nation not in label else label

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -44,7 +43,9 @@ from ketdir.gui.detail_html import stylesheet
 from ketdir.gui.detail_pane import SafeBrowser
 from ketdir.gui.harm_html import markdown_html
 from ketdir.gui.html import clean_page, esc, link
+from ketdir.gui.messages import show_problem, show_saved
 from ketdir.harm.library import URGENT_BANNER, Library, Topic, load_library
+from ketdir.problems import Unavailable
 
 TITLE = "Harm information"
 NO_MATCH = "No topics match"
@@ -298,9 +299,10 @@ class HarmLibraryDialog(QDialog):
         try:
             self.save_pdf(target)
         except OSError as exc:
-            QMessageBox.warning(self, "The topic was not saved",
-                                f"Could not save {target}: {exc.strerror or exc}. Choose another folder, "
-                                "or check there is space on the disk.")
+            show_problem(self, Unavailable(f"Could not save {target}: {exc.strerror or exc}. Choose another "
+                                           "folder, or check there is space on the disk."), "The topic was not saved")
+            return
+        show_saved(self, target, "Harm information")
 
     def save_pdf(self, path: str | os.PathLike) -> None:
         """Write the shown topic to path as a PDF. Raises OSError if it cannot be written, and

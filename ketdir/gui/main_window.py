@@ -1,64 +1,59 @@
 """The main window: search, filters, results, the service's details and harm information.
 
-It wires widgets together and turns their state into a Query; the search runs in search_worker,
-results are shown by results_model/results_delegate, details by detail_pane. It never queries the
-database for results itself.
+It wires widgets together and turns their state into a Query. Searching is `LiveSearch` (results as people
+type, counts after a pause); the service's details, the directory's generation and every other read run on
+the window's Worker through `ketdir.app`. Nothing here touches the database on the UI thread.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING, Callable
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QStackedWidget
 
+from ketdir import hours
 from ketdir.gui import theme
-from ketdir.gui.actions import KEYS_HELP, build_actions
-from ketdir.gui.menus import EXTRA_KEYS, WorkMenus
-from ketdir.gui.settings import user_settings
+from ketdir.gui.actions import build_actions
 from ketdir.gui.chips import Chip, ChipsBar
 from ketdir.gui.clipboard import copy_referral
 from ketdir.gui.detail_pane import DetailPane, HarmPane
 from ketdir.gui.emergency_banner import EmergencyBanner
 from ketdir.gui.empty_state import EmptyState, Fix
-from ketdir.gui.filters import NeedList, PlaceBar, PlaceChoices, FilterState, radius_label
+from ketdir.gui.filters import FilterState, NeedList, PlaceBar, radius_label
 from ketdir.gui.harm_html import load_harm_content
+from ketdir.gui.live_search import COUNTS_PAUSE_MS, Answer, LiveSearch
+from ketdir.gui.menus import WorkMenus
+from ketdir.gui.open_at import moment_text
+from ketdir.gui.place_choices import PlaceChoices
 from ketdir.gui.readings_bar import ReadingsBar
 from ketdir.gui.results_model import ResultsModel, Role
 from ketdir.gui.results_view import ResultsView
-from ketdir.gui.search_worker import SearchController
+from ketdir.gui.screen import fit_to_screen
+from ketdir.gui.settings import user_settings
+from ketdir.gui.shown_service import ShownService
+from ketdir.gui.window_layout import WindowLayout
+from ketdir.gui.workers import Worker
 from ketdir.needs import need_types
 
 if TYPE_CHECKING:  # loaded after the window shows (they bring in SQLAlchemy and the search engine)
+    from ketdir.app import Directory
+    from ketdir.app.search import Searcher
+    from ketdir.gui.directory_watch import DirectoryWatch
+    from ketdir.problems import KetdirProblem
     from ketdir.search.types import Query, Results
     from ketdir.store.detail import ServiceDetail
-    from ketdir.store.engine import Directory
 
 WIDEN_TO = 25.0
-NOTICE_MS = 5000
+NOTICE_MS = 6000
 DETAIL_AFTER_MOVE_MS = 40  # a person moved the selection: show the service almost at once
-DETAIL_AFTER_RESULTS_MS = 350  # new results moved it: wait until typing pauses
-# The need-type counts cost the search engine a second pass, so keystrokes ask for results only and the
-# counts follow once typing pauses this long.
-COUNTS_PAUSE_MS = 250
-
-
-LONDON = ZoneInfo("Europe/London")
+NAV_KEYS = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_PageDown: 5, Qt.Key.Key_PageUp: -5}
+ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+TITLE = "Support services directory"  # Qt adds " — ketdir", the application's display name
 
 
 def london_now() -> dt.datetime:
-    return dt.datetime.now(LONDON)
+    return dt.datetime.now(hours.LONDON)
 
 
 def _complete_places(prefix: str) -> list[str]:
@@ -71,29 +66,32 @@ class MainWindow(QMainWindow):
     results_listed = Signal()  # the newest results are in the list (the latency benchmark waits on it)
     results_applied = Signal()  # ... and counts, readings, notices and harm information follow them
     detail_shown = Signal(str)  # service id
+    refreshed = Signal()  # the results were read again because the directory changed elsewhere
 
     def __init__(self, directory: Directory | None, *, search: Callable | None = None,
                  complete: Callable[[str], list[str]] | None = _complete_places, parent=None) -> None:
         super().__init__(parent)
         self.directory: Directory | None = None
-        self.controller: SearchController | None = None
+        self.searcher: Searcher | None = None
+        self.live: LiveSearch | None = None
+        self.watch: DirectoryWatch | None = None
+        self.worker = Worker(self, threads=2, keep_threads=True)
         self._search_function = search
         self._clock: Callable[[], dt.datetime] = london_now
+        self._at: dt.datetime | None = None  # "open at" another moment (naive London time); None: now
         self._ignored: set[str] = set()
-        self._selected_id: str | None = None
-        self._detail: ServiceDetail | None = None
         self._last_results: Results | None = None
-        self._applying = False
-        self.last_search_seconds: float | None = None
-        self._applied_seq = -1
         self._secondary_pending = False
-        self._counts_seq: int | None = None
-        self.counts_pause_ms = COUNTS_PAUSE_MS
-        self._counts_timer = QTimer(self)
-        self._counts_timer.setSingleShot(True)
-        self._counts_timer.timeout.connect(self._ask_for_counts)
+        self._pause_ms = COUNTS_PAUSE_MS
+        self.last_search_seconds: float | None = None
+        # Keys pressed in the list before the newest results arrived, applied to them when they do.
+        self._keys_waiting: list[Callable[[], None]] = []
+        self.service = ShownService(self.worker, lambda: bool(self._keys_waiting), self)  # the detail pane's
+        self._focus_place_choices = False  # Enter in the place field: a choice list takes the keyboard
+        self._applying = False
+        self._shut = False
 
-        self.setWindowTitle("ketdir — support services directory")
+        self.setWindowTitle(TITLE)
         self.setWindowIcon(theme.icon("ketdir", size=64))
         self.needs = need_types()
 
@@ -107,7 +105,6 @@ class MainWindow(QMainWindow):
         self.search_edit.setToolTip("Search (Ctrl+F). ↓ moves to the results, Enter opens one.")
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search_edit.installEventFilter(self)
 
         self.place_bar = PlaceBar(complete, self)
         self.chips = ChipsBar(self.clear_filters, self)
@@ -139,118 +136,84 @@ class MainWindow(QMainWindow):
         self._notice_timer.setSingleShot(True)
         self._notice_timer.timeout.connect(lambda: self.status_notice.setText(""))
 
-        self._layout()
+        self.arrangement = WindowLayout(self)
 
         # ---- behaviour
+        for widget in (self.search_edit, self.place_bar.place_edit, self.results_view):
+            widget.installEventFilter(self)
         self.search_edit.textChanged.connect(lambda _t: self.run_search())
         self.place_bar.changed.connect(self._filters_changed)
         self.place_bar.place_changed.connect(self._filters_changed)
+        self.place_bar.place_edit.returnPressed.connect(self._place_entered)
         self.need_list.changed.connect(self._filters_changed)
-        self.place_choices.chosen.connect(self.place_bar.choose)
+        self.place_choices.chosen.connect(self._place_chosen)
+        self.place_choices.suggested.connect(self._place_chosen)
         self.readings_bar.undo.connect(self.undo_reading)
         self.readings_bar.restore.connect(self.restore_reading)
         self.results_view.selectionModel().currentChanged.connect(self._current_changed)
         self.results_view.activated.connect(lambda _i: self.open_detail())
         self.detail_pane.copy_requested.connect(self.copy_referral)
-        self._detail_timer = QTimer(self)
-        self._detail_timer.setSingleShot(True)
-        self._detail_timer.setInterval(40)
-        self._detail_timer.timeout.connect(self._load_current_detail)
+        self.service.shown.connect(self._show_detail)
+        self.service.gone.connect(lambda: self.show_notice(
+            "That service is no longer in the directory (it was removed or retired)."))
+        self.service.failed.connect(lambda problem: self.show_notice(f"Could not read this service: {problem}"))
 
         self.actions_ = build_actions(self, {
+            "new_caller": self.new_caller,
             "focus_search": self.focus_search,
             "focus_place": self.focus_place,
+            "focus_needs": self.need_list.view.setFocus,
+            "focus_results": self.focus_results,
+            "open_at": self.ask_open_at,
+            "back_to_now": lambda: self.set_open_at(None),
+            "clear": self.clear,
             "copy_referral": self.copy_referral,
             "call": self.detail_pane.call,
             "open_website": self.detail_pane.open_website,
-            "clear": self.clear,
-            "focus_results": self.results_view.setFocus,
-            "focus_needs": self.need_list.view.setFocus,
             "keys_help": self.show_keys,
         })
+        self.actions_.back_to_now.setEnabled(False)
         self.menus = WorkMenus(self)
         self._tab_order()
         self._update_chips()
         self.resize(1440, 900)
         self._restore_settings()
+        fit_to_screen(self)
+        self.arrangement.arrange()  # before showing: four columns that do not fit would widen the window
         self.search_edit.setFocus()
         self.count_label.setText("Opening the directory…")
         if directory is not None:
             self.attach(directory)
 
     def attach(self, directory: Directory) -> None:
-        """Use this open directory: searches run against it from now on."""
+        """Use this open directory: searches run against it from now on, and changes to it are watched."""
+        from ketdir.app.search import Searcher
+        from ketdir.gui.directory_watch import DirectoryWatch
+
         self.directory = directory
-        self.controller = SearchController(directory.session, self._search_function, self)
-        self.controller.results.connect(self._apply_results)
-        self.controller.failed.connect(self._search_failed)
+        self.searcher = Searcher(directory, self._search_function) if self._search_function else Searcher(directory)
+        self.service.set_reader(lambda service_id: self.searcher.detail(service_id, self.moment().date()))
+        self.live = LiveSearch(self.searcher, self.worker, self)
+        self.live.pause_ms = self._pause_ms
+        self.live.answered.connect(self._answered)
+        self.live.failed.connect(self._search_failed)
+        self.watch = DirectoryWatch(self.searcher.generation, self.worker, self)
+        self.watch.changed.connect(self.refresh)
+        self.watch.start()
         self.count_label.setText("")
         self.menus.attached()
+        if self.menus.shortlist_dock is not None:
+            self.menus.shortlist_dock.visibilityChanged.connect(self._place_shortlist)
 
     # ------------------------------------------------------------------ layout
 
-    def _layout(self) -> None:
-        top = QWidget(self)
-        top.setObjectName("topBar")
-        top.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        row = QHBoxLayout()
-        row.setSpacing(10)
-        row.addWidget(self.search_edit, 5)
-        row.addWidget(self.place_bar, 6)
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(14, 12, 14, 10)
-        top_layout.setSpacing(8)
-        top_layout.addLayout(row)
-        top_layout.addWidget(self.chips)
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self.arrangement.arrange()
 
-        sidebar = QWidget(self)
-        side = QVBoxLayout(sidebar)
-        side.setContentsMargins(0, 0, 0, 0)
-        side.addWidget(self.need_list, 1)
-        keys = QLabel("F1: keyboard shortcuts", sidebar)
-        keys.setObjectName("muted")
-        side.addWidget(keys)
-
-        middle = QWidget(self)
-        mid = QVBoxLayout(middle)
-        mid.setContentsMargins(0, 0, 0, 0)
-        mid.setSpacing(6)
-        mid.addWidget(self.emergency_banner)  # before any list
-        mid.addWidget(self.place_choices)
-        mid.addWidget(self.notice)
-        mid.addWidget(self.results_stack, 1)
-
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(sidebar)
-        self.splitter.addWidget(middle)
-        self.splitter.addWidget(self.detail_pane)
-        self.splitter.addWidget(self.harm_pane)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setStretchFactor(2, 4)
-        self.splitter.setStretchFactor(3, 2)
-        self.splitter.setSizes([230, 420, 520, 300])
-
-        body = QWidget(self)
-        body_layout = QVBoxLayout(body)
-        body_layout.setContentsMargins(14, 10, 14, 10)
-        body_layout.addWidget(self.splitter)
-
-        central = QWidget(self)
-        central.setObjectName("central")
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(top)
-        layout.addWidget(body, 1)
-        self.setCentralWidget(central)
-
-        status = self.statusBar()
-        status.setSizeGripEnabled(False)
-        status.addWidget(self.readings_bar, 1)
-        status.addPermanentWidget(self.status_notice)
-        status.addPermanentWidget(self.count_label)
+    def _place_shortlist(self, visible: bool) -> None:
+        if visible:
+            self.arrangement.place_dock(self.menus.shortlist_dock)
 
     def _tab_order(self) -> None:
         chain = [
@@ -262,7 +225,7 @@ class MainWindow(QMainWindow):
             *self.chips.buttons(),
             self.need_list.view,
             self.need_list.clear_button,
-            self.place_choices.list,
+            *self.place_choices.focus_chain(),
             self.results_view,
             *self.empty.buttons(),
             self.detail_pane.copy_button,
@@ -284,6 +247,20 @@ class MainWindow(QMainWindow):
     def now(self) -> dt.datetime:
         return self._clock()
 
+    def moment(self) -> dt.datetime:
+        """The moment opening times are shown for: the one chosen with Open at…, else now."""
+        return self._at if self._at is not None else self.now()
+
+    @property
+    def counts_pause_ms(self) -> int:
+        return self._pause_ms
+
+    @counts_pause_ms.setter
+    def counts_pause_ms(self, value: int) -> None:
+        self._pause_ms = value
+        if self.live is not None:
+            self.live.pause_ms = value
+
     def filter_state(self) -> FilterState:
         return FilterState(
             needs=self.need_list.model.checked(),
@@ -292,27 +269,18 @@ class MainWindow(QMainWindow):
             radius=self.place_bar.radius(),
             open_now=self.place_bar.open_now.isChecked(),
             include_national=self.place_bar.national.isChecked(),
+            at=self._at,
         )
 
-    def query(self, with_counts: bool = False) -> Query:
+    def query(self) -> Query:
         from ketdir.search.types import Query
 
         text = self.search_edit.text()
         lowered = text.lower()
         self._ignored = {term for term in self._ignored if term in lowered}
         f = self.filter_state()
-        return Query(
-            text=text,
-            needs=f.needs,
-            near=f.near,
-            radius_miles=f.radius,
-            open_now=f.open_now,
-            at=self.now(),
-            include_national=f.include_national,
-            ignore_readings=frozenset(self._ignored),
-            with_counts=with_counts,
-            with_total=with_counts,  # while typing, "50+" near a place; the count when typing pauses
-        )
+        return Query(text=text, needs=f.needs, near=f.near, radius_miles=f.radius, open_now=f.open_now,
+                     at=self.moment(), include_national=f.include_national, ignore_readings=frozenset(self._ignored))
 
     # ------------------------------------------------------------------ searching
 
@@ -322,15 +290,18 @@ class MainWindow(QMainWindow):
         self._update_harm()
 
     def run_search(self) -> int:
-        if self.controller is None:  # still opening the directory; start() searches
+        if self.live is None:  # still opening the directory; start() searches
             return 0
-        self._counts_timer.stop()
-        self._counts_seq = None
-        return self.controller.submit(self.query())
+        return self.live.ask(self.query())
 
-    def _ask_for_counts(self) -> None:
-        if self.controller is not None and self.controller.idle:
-            self._counts_seq = self.controller.submit(self.query(with_counts=True))
+    def refresh(self) -> None:
+        """The directory changed elsewhere: read the same search again, keeping the person's place, and re-read
+        the service in the detail pane."""
+        if self.live is None:
+            return
+        self.live.ask(self.query(), refresh=True)
+        self.service.reload()
+        self.show_notice("The directory was updated (an import or an edit): the results are up to date.")
 
     def _filters_changed(self) -> None:
         self._update_chips()
@@ -345,17 +316,14 @@ class MainWindow(QMainWindow):
         self._ignored.discard(term.lower())
         self.run_search()
 
-    def _search_failed(self, message: str) -> None:
-        self._applied_seq = self.controller.latest if self.controller else -1
-        self._counts_seq = None
-        self.show_notice(message)
+    def _search_failed(self, problem: KetdirProblem) -> None:
+        self.show_notice(str(problem))
+        self._run_waiting_keys()
 
     @property
     def settled(self) -> bool:
-        """True when the newest query's results are on screen (no search running or waiting)."""
-        if self.controller is None:
-            return False
-        return self.shown and not self._counts_timer.isActive() and self._counts_seq is None
+        """The newest query's results and counts are on screen and the detail pane shows the service wanted."""
+        return self.shown and self.live.settled and not self._keys_waiting and not self.service.loading
 
     @property
     def shown(self) -> bool:
@@ -366,60 +334,69 @@ class MainWindow(QMainWindow):
     @property
     def listed(self) -> bool:
         """True when the newest query's results are in the list (counts and harm information may follow)."""
-        return self.controller is not None and self.controller.idle and self._applied_seq == self.controller.latest
+        return self.live is not None and self.live.listed
 
-    def _apply_results(self, seq: int, results: Results, seconds: float) -> None:
-        self._applied_seq = seq
-        if seq == self._counts_seq:  # the same query again, for the need-type counts and the total
-            self._counts_seq = None
+    def _answered(self, answer: Answer) -> None:
+        results = answer.results
+        if answer.counted:  # the same query again, with the need-type counts and the total
             self.need_list.model.set_counts(results.need_counts, results.need_counts_at_least)
             if self.model.set_totals(results):
                 self._last_results = results
                 self._show_count(results)
             self.results_applied.emit()
             return
-        self._applying = True
         self._last_results = results
-        self.last_search_seconds = seconds
+        self.last_search_seconds = answer.seconds
         self.emergency_banner.show_emergency(results.emergency)  # with the list, not after it
-        keep = self._selected_id
-        self.model.set_results(results)
-        row = self.model.row_of(keep)
-        if row < 0:
-            row = self.model.first_hit_row()
-        if row >= 0:
-            self.results_view.select_row(row)
-        self._applying = False
-        self._current_changed(delay=DETAIL_AFTER_RESULTS_MS)
-        f = self.filter_state()
-        if self.model.hit_count() == 0:
-            self._show_empty(results, f)
-            self.results_stack.setCurrentWidget(self.empty)
-        else:
-            self.results_stack.setCurrentWidget(self.results_view)
+        self._list(results, keep_place=answer.refresh)
         self.results_listed.emit()
+        if answer.refresh:
+            self.refreshed.emit()
+        self._run_waiting_keys()
         # Counts, readings, notices and harm information follow once the list has painted: the next
         # turn of the event loop (posted paint events go before timers).
         self._secondary_pending = True
-        QTimer.singleShot(0, lambda r=results, s=seq: self._apply_secondary(r, s))
+        QTimer.singleShot(0, lambda r=results, s=answer.seq: self._apply_secondary(r, s))
+
+    def _list(self, results: Results, keep_place: bool) -> None:
+        """Put the results in the list. A new search starts at the top with nothing selected; a refresh keeps
+        the selected service and the scroll position."""
+        view = self.results_view
+        selected = view.currentIndex().data(Role.ServiceId) if keep_place else None
+        scrolled = view.verticalScrollBar().value()
+        self._applying = True
+        self.model.set_results(results)
+        view.selectionModel().clear()
+        row = self.model.row_of(selected) if selected else -1
+        if row >= 0:
+            view.select_row(row)
+            view.verticalScrollBar().setValue(scrolled)
+        else:
+            view.scrollToTop()
+        self._applying = False
+        if self.model.hit_count() == 0:
+            self._show_empty(results, self.filter_state())
+            self.results_stack.setCurrentWidget(self.empty)
+        else:
+            self.results_stack.setCurrentWidget(self.results_view)
 
     def _apply_secondary(self, results: Results, seq: int) -> None:
-        if seq != self._applied_seq:
+        if self.live is None or seq != self.live.latest:
             return  # newer results arrived meanwhile; they bring their own
         self._secondary_pending = False
         f = self.filter_state()
-        if results.query.with_counts:
-            self.need_list.model.set_counts(results.need_counts, results.need_counts_at_least)
-        self.place_choices.set_choices(f.near_text.strip(), results.place_choices)
-        notices = [m for m in (None if results.place_choices else results.place_message, results.message,
-                               *results.coverage_notes) if m]
+        self.place_choices.show_for(f.near_text.strip(), results.place_choices, results.place_message,
+                                    results.place_suggestions)
+        if self._focus_place_choices and (results.place_choices or results.place_suggestions):
+            self.place_choices.take_focus()
+        self._focus_place_choices = False
+        notices = [m for m in (results.message, *results.coverage_notes) if m]
         self.notice.setText("  ".join(notices))
         self.notice.setVisible(bool(notices) and self.model.hit_count() > 0)
         self.readings_bar.set_readings(results.readings, frozenset(self._ignored))
-        self._tab_order()
+        self._update_chips()
         self._show_count(results)
         self._update_harm()
-        self._counts_timer.start(self.counts_pause_ms)
         self.results_applied.emit()
 
     def _show_count(self, results: Results) -> None:
@@ -433,8 +410,6 @@ class MainWindow(QMainWindow):
         if results.place_choices:
             title = f"Which “{f.near_text.strip()}” do you mean?"
             why = "That name belongs to more than one place. Choose one to see services near it."
-            for place in results.place_choices:
-                fixes.append(Fix(f"Near {place.label}", lambda p=place: self.place_bar.choose(p)))
         elif results.place_message:
             title = "We couldn't find that place"
             why = results.place_message
@@ -451,7 +426,7 @@ class MainWindow(QMainWindow):
                 conditions.append(f"within {radius_label(f.radius).lower()} of {where}"
                                   if f.radius is not None else f"near {where}")
             if f.open_now:
-                conditions.append("open right now")
+                conditions.append(f"open at {moment_text(f.at)}" if f.at else "open right now")
             why = ("Nothing has " + "; ".join(conditions) + ".") if conditions else "The directory is empty."
             if not f.include_national:
                 why += " National lines are turned off."
@@ -472,18 +447,29 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ chips and harm
 
+    def _resolved_place_label(self, f: FilterState) -> str | None:
+        """The place the newest results were searched near, if it is the place in the field and it resolved."""
+        results = self._last_results
+        place = results.place if results is not None else None
+        if place is None or not f.near or results.query.near != f.near:
+            return None
+        return place.name if place.kind == "district" else place.label.split(" (")[0]
+
     def _update_chips(self) -> None:
         f = self.filter_state()
         chips: list[Chip] = []
-        if f.near_text.strip():
-            where = f.near_text.strip()
-            label = f"Near {where}" + (f" · within {radius_label(f.radius)}" if f.radius is not None else "")
+        place = self._resolved_place_label(f)
+        if place:
+            label = f"Near {place}" + (f" · within {radius_label(f.radius)}" if f.radius is not None else "")
             chips.append(Chip(label, lambda: self.place_bar.set_place_text("")))
         for code in sorted(f.needs, key=lambda c: self.need_list.model.row_of(c)):
             chips.append(Chip(self.needs.label(code),
                               lambda c=code: self.need_list.model.set_checked(f.needs - {c})))
         if f.open_now:
-            chips.append(Chip("Open now", lambda: self.place_bar.open_now.setChecked(False)))
+            chips.append(Chip("Open then" if f.at else "Open now",
+                              lambda: self.place_bar.open_now.setChecked(False)))
+        if f.at is not None:
+            chips.append(Chip(f"Times at {moment_text(f.at)}", lambda: self.set_open_at(None)))
         if not f.include_national:
             chips.append(Chip("No national lines", lambda: self.place_bar.national.setChecked(True)))
         self.chips.set_chips(chips)
@@ -493,8 +479,8 @@ class MainWindow(QMainWindow):
         codes = list(sorted(self.need_list.model.checked(), key=lambda c: self.need_list.model.row_of(c)))
         if self._last_results is not None:
             codes += [r.need for r in self._last_results.readings if r.need and r.need not in codes]
-        if not codes and self._detail is not None:
-            codes = list(self._detail.needs)
+        if not codes and self.service.detail is not None:
+            codes = list(self.service.detail.needs)
         lead = self._last_results.harm_topics if self._last_results is not None else ()
         self.harm_pane.show_content(load_harm_content(codes, lead))
 
@@ -512,78 +498,97 @@ class MainWindow(QMainWindow):
         self.need_list.model.blockSignals(False)
         self.need_list.model.dataChanged.emit(self.need_list.model.index(0),
                                               self.need_list.model.index(len(self.needs.all) - 1))
+        self.need_list.update_clear_button()
         self.place_bar.set_place_text("", emit=False)
+        self._set_at(None)
         self._filters_changed()
+
+    # ------------------------------------------------------------------ open at another time
+
+    def ask_open_at(self) -> None:
+        from ketdir.gui.open_at import OpenAtDialog
+
+        dialog = OpenAtDialog(self._at, self.now(), self)
+        dialog.chosen.connect(self.set_open_at)
+        dialog.open()
+
+    def set_open_at(self, at: dt.datetime | None) -> None:
+        """Show opening times for `at` (naive London time), or for now with None."""
+        if at == self._at:
+            return
+        self._set_at(at)
+        self.show_notice(f"Opening times for {moment_text(at)}. Ctrl+Shift+T goes back to now." if at
+                         else "Opening times for now.")
+        self._filters_changed()
+        if self.service.detail is not None:
+            self._show_detail(self.service.detail)
+
+    def _set_at(self, at: dt.datetime | None) -> None:
+        self._at = at
+        self.place_bar.open_now.setText("&Open then" if at else "&Open now")
+        self.actions_.back_to_now.setEnabled(at is not None)
 
     # ------------------------------------------------------------------ selection and detail
 
-    def _current_changed(self, *_args, delay: int = DETAIL_AFTER_MOVE_MS) -> None:
+    def _current_changed(self, current, _previous=None) -> None:
         if self._applying:
             return
-        index = self.results_view.currentIndex()
-        service_id = index.data(Role.ServiceId) if index.isValid() else None
-        if service_id != self._selected_id or (service_id and (self._detail is None
-                                                              or self._detail.id != service_id)):
-            self._selected_id = service_id
-            self._detail_timer.start(delay)
-        if service_id is None and self._detail is not None:
-            self._detail_timer.start(delay)
+        service_id = current.data(Role.ServiceId) if current.isValid() else None
+        if service_id is not None:  # None: a new search cleared the list; the pane keeps the person's service
+            self.service.want(service_id, DETAIL_AFTER_MOVE_MS)
 
-    def _load_current_detail(self) -> ServiceDetail | None:
-        self._detail_timer.stop()
-        service_id = self._selected_id
-        if service_id is None:
-            self._detail = None
-            self.detail_pane.show_detail(None, self.now().date(), self.now())
-            self._update_harm()
-            return None
-        if self._detail is not None and self._detail.id == service_id:
-            return self._detail
-        if self.directory is None:
-            return None
-        from ketdir.store.detail import load_service_detail
-
-        now = self.now()
-        try:
-            with self.directory.session() as session:
-                detail = load_service_detail(session, service_id, today=now.date())
-        except Exception as exc:  # a read failure is a notice, not a crash
-            self.show_notice(f"Could not read this service: {exc}")
-            return None
-        self._detail = detail
-        self.detail_pane.show_detail(detail, now.date(), now)
+    def _show_detail(self, detail: ServiceDetail | None) -> None:
+        at = self.moment()
+        self.detail_pane.show_detail(detail, at.date(), at)
         self._update_harm()
         if detail is not None:
             self.detail_shown.emit(detail.id)
-        return detail
+
+    def with_detail(self, callback: Callable[[ServiceDetail | None], None]) -> None:
+        """Call back with the service the person has chosen, once keys pressed ahead and its details arrive."""
+        self.service.with_detail(callback)
 
     def current_detail(self) -> ServiceDetail | None:
-        """The selected service's details, loaded now if they are not yet."""
-        if self._detail_timer.isActive() or (self._selected_id and (self._detail is None
-                                                                   or self._detail.id != self._selected_id)):
-            return self._load_current_detail()
-        return self._detail
+        """The service in the detail pane, for the menus (one just selected is waited for)."""
+        return self.service.current()
 
     def show_service(self, service_id: str) -> None:
         """Show this service in the detail pane (from the shortlist or data health), wherever it is."""
-        self._selected_id = service_id
-        self._detail = None
-        self._load_current_detail()
+        self.service.show_now(service_id)
 
     def open_detail(self) -> None:
-        if self.current_detail() is not None:
-            self.detail_pane.browser.setFocus()
+        if not self.listed:
+            self._keys_waiting.append(self.open_detail)
+            return
+        if self.results_view.currentIndex().isValid():
+            self._current_changed(self.results_view.currentIndex())
+        self.with_detail(lambda detail: detail is not None and self.detail_pane.browser.setFocus())
 
     def copy_referral(self) -> None:
-        detail = self.current_detail()
+        self.with_detail(self._copy)
+
+    def _copy(self, detail: ServiceDetail | None) -> None:
         if detail is None:
             self.show_notice("Choose a service first, then copy its referral.")
             return
-        now = self.now()
-        copy_referral(detail, now.date(), now)
+        at = self.moment()
+        copy_referral(detail, at.date(), at)
         self.show_notice(f"Referral for {detail.name} copied — paste it into notes, an email or a text.")
 
     # ------------------------------------------------------------------ keyboard
+
+    def move_in_results(self, step: int) -> None:
+        """Move the selection by `step` results; keys pressed before the newest results arrive apply to them."""
+        if not self.listed:
+            self._keys_waiting.append(lambda: self.move_in_results(step))
+            return
+        self.results_view.move_to_hit(step)
+
+    def _run_waiting_keys(self) -> None:
+        waiting, self._keys_waiting = self._keys_waiting, []
+        for key in waiting:
+            key()
+        self.service.ready()
 
     def focus_search(self) -> None:
         self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -593,6 +598,21 @@ class MainWindow(QMainWindow):
         self.place_bar.place_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.place_bar.place_edit.selectAll()
 
+    def focus_results(self) -> None:
+        self.results_stack.currentWidget().setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _place_entered(self) -> None:
+        self._focus_place_choices = True
+
+    def _place_chosen(self, place) -> None:
+        """A choice ("Bangor, Wales") or a suggestion ("Brighton"): search near it; the keyboard goes to the
+        results, where Down selects the first."""
+        if isinstance(place, str):
+            self.place_bar.set_place_text(place)
+        else:
+            self.place_bar.choose(place)
+        self.results_view.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def clear(self) -> None:
         """Esc: clear the search words; if there are none, clear the filters."""
         if self.search_edit.text():
@@ -601,27 +621,59 @@ class MainWindow(QMainWindow):
             self.clear_filters()
         self.focus_search()
 
+    def new_caller(self) -> None:
+        """Ctrl+N: a clean window for the next person — no words, filters, place, selection or shortlist."""
+        self._keys_waiting.clear()
+        self._ignored.clear()
+        self.search_edit.blockSignals(True)
+        self.search_edit.clear()
+        self.search_edit.blockSignals(False)
+        self.service.clear()
+        self.place_choices.show_for("", [], None, [])
+        self.clear_filters()  # searches once, from the top with nothing selected
+        shortlist = self.menus.shortlist
+        if shortlist is not None:
+            shortlist.clear(confirm=False)
+            self.menus.shortlist_dock.hide()
+        self.focus_search()
+        self.show_notice("Ready for a new caller: the search, filters, place and shortlist are cleared.")
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        if watched is self.search_edit and event.type() == QEvent.Type.KeyPress:
-            key = event.key()
-            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
-                step = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_PageDown: 5, Qt.Key.Key_PageUp: -5}[key]
-                self.results_view.move_to_hit(step)
+        if event.type() != QEvent.Type.KeyPress or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return super().eventFilter(watched, event)
+        key = event.key()
+        if watched is self.search_edit:
+            if key in NAV_KEYS:
+                self.move_in_results(NAV_KEYS[key])
                 return True
-            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if key in ENTER_KEYS:
+                self.open_detail()
+                return True
+        elif watched is self.place_bar.place_edit:
+            if key == Qt.Key.Key_Down and not self.place_bar.completions_shown():
+                # Down from the place field goes to the results (searching near the typed place first).
+                if self.place_bar.has_uncommitted_text():
+                    self.place_bar.commit()
+                self.results_view.setFocus(Qt.FocusReason.TabFocusReason)
+                self.move_in_results(1)
+                return True
+        elif watched is self.results_view and not self.listed:
+            if key in NAV_KEYS:
+                self.move_in_results(NAV_KEYS[key])
+                return True
+            if key in ENTER_KEYS:
                 self.open_detail()
                 return True
         return super().eventFilter(watched, event)
 
     def show_keys(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in [*KEYS_HELP, *EXTRA_KEYS])
-        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", f"<table>{rows}</table>",
-                          QMessageBox.StandardButton.Close, self)
-        box.setAccessibleName("Keyboard shortcuts")
-        box.open()
+        from ketdir.gui.text_dialog import keys_dialog
+
+        keys_dialog(self).open()
 
     def show_notice(self, text: str) -> None:
         self.status_notice.setText(text)
+        self.status_notice.setToolTip(text)
         self._notice_timer.start(NOTICE_MS)
 
     # ------------------------------------------------------------------ settings and shutdown
@@ -638,17 +690,27 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         state = settings.value("window/splitter")
         if state is not None:
-            self.splitter.restoreState(state)
+            self.arrangement.splitter.restoreState(state)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         settings = self._settings()
         if settings is not None:
             settings.setValue("window/geometry", self.saveGeometry())
-            settings.setValue("window/splitter", self.splitter.saveState())
+            settings.setValue("window/splitter", self.arrangement.splitter.saveState())
         self.shutdown()
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop the search thread (tests call this; closing the window does it too)."""
-        if self.controller is not None:
-            self.controller.close()
+        """Stop watching and searching and wait for the worker (tests call this; closing the window does too)."""
+        if self._shut:
+            return
+        self._shut = True
+        if self.watch is not None:
+            self.watch.stop()
+        if self.live is not None:
+            self.live.close()
+        self.service.clear()
+        self.worker.shutdown()
+        if self.searcher is not None:
+            self.searcher.close()
+

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMessageBox
+from PySide6.QtWidgets import QDockWidget
 
 from ketdir.gui.messages import show_problem
+from ketdir.gui.screen import fit_to_screen
 from ketdir.gui.settings import user_settings
 from ketdir.gui.window_keys import WindowKeys
 from ketdir.gui.workers import Worker
@@ -32,18 +33,6 @@ ABOUT = (
     "sources each topic lists.</small></p>"
 )
 
-EXTRA_KEYS = [
-    ("Ctrl+D", "Add the selected service to the shortlist"),
-    ("Ctrl+Shift+D", "Show the shortlist"),
-    ("Ctrl+P", "Print or save a slip for the selected service"),
-    ("Ctrl+Shift+Q", "Show the QR code large, for the person to scan"),
-    ("Ctrl+Shift+R", "Log the referral (anonymous)"),
-    ("Ctrl+H", "Harm information library"),
-    ("Ctrl+E", "Edit the selected service"),
-    ("Ctrl+Shift+H", "Data health"),
-    ("Ctrl+I", "Import a directory"),
-]
-
 
 class WorkMenus:
     """Builds the menu bar of a MainWindow and opens the dialogs it names."""
@@ -59,12 +48,20 @@ class WorkMenus:
         bar.setAccessibleName("Menu bar")
 
         file_menu = bar.addMenu("&File")
+        file_menu.addAction(window.actions_.new_caller)
         self.import_action = self._add(file_menu, "&Import a directory…", "Ctrl+I", self.import_directory)
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", "Ctrl+Q", window.close)
 
+        keys = window.actions_  # the window's own actions: each menu item shows its shortcut
+        find = bar.addMenu("Se&arch")
+        find.addActions([keys.focus_search, keys.focus_place, keys.focus_needs, keys.focus_results])
+        find.addSeparator()
+        find.addActions([keys.open_at, keys.back_to_now, keys.clear])
+
         service = bar.addMenu("&Service")
         service.addAction(window.actions_.copy_referral)  # the window's own action: the menu shows its keys
+        service.addActions([keys.call, keys.open_website])
         self._add(service, "Add to &shortlist", "Ctrl+D", self.add_to_shortlist)
         self._add(service, "&Print or save slip…", "Ctrl+P", self.print_slip)
         self._add(service, "Show &QR code", "Ctrl+Shift+Q", self.show_qr)
@@ -84,7 +81,7 @@ class WorkMenus:
         self._add(referrals, "&Keep the log for…", None, self.retention)
 
         help_menu = bar.addMenu("&Help")
-        self._add(help_menu, "&Keyboard shortcuts", None, window.show_keys)
+        help_menu.addAction(keys.keys_help)
         self._add(help_menu, "&About ketdir", None, self.about)
 
     def _add(self, menu, text: str, keys: str | None, slot: Callable[[], object]) -> QAction:
@@ -113,6 +110,7 @@ class WorkMenus:
     def _keep(self, dialog) -> None:
         self._open = [d for d in self._open if d.isVisible()] + [dialog]
         dialog.show()
+        fit_to_screen(dialog)  # at 200 % text on a laptop a dialog's own size may not fit
 
     def _settings(self) -> QSettings | None:
         return user_settings()
@@ -270,4 +268,8 @@ class WorkMenus:
             open_import_dialog(self.window, self.window.directory, on_imported=self.window.run_search)
 
     def about(self) -> None:
-        QMessageBox.about(self.window, "About ketdir", ABOUT)
+        from ketdir.gui.text_dialog import TextDialog
+
+        box = TextDialog(self.window, "About ketdir", ABOUT)  # scrolls: fits a laptop at 200 % text
+        box.setObjectName("aboutBox")
+        box.open()

@@ -95,32 +95,39 @@ class ResultsDelegate(QStyledItemDelegate):
         inner = rect.adjusted(pad + 4, pad, -pad, -pad)
         y = inner.top()
 
-        # Line 1: name, distance on the right.
+        # Line 1: name, distance on the right; when the name needs the whole line (a narrow column, large
+        # text), the distance moves to the organisation's line: the name is what a person reads first.
         distance = index.data(Role.Distance) or ""
         fm_body = QFontMetrics(body_font)
         distance_w = fm_body.horizontalAdvance(distance) + pad if distance else 0
         painter.setFont(name_font)
         fm_name = QFontMetrics(name_font)
         painter.setPen(text_colour)
-        name = fm_name.elidedText(index.data(Role.Name) or "", Qt.TextElideMode.ElideRight,
-                                  inner.width() - distance_w)
-        painter.drawText(QRect(inner.left(), y, inner.width() - distance_w, fm_name.height()),
+        full_name = index.data(Role.Name) or ""
+        beside_name = fm_name.horizontalAdvance(full_name) <= inner.width() - distance_w
+        name_w = inner.width() - (distance_w if beside_name else 0)
+        name = fm_name.elidedText(full_name, Qt.TextElideMode.ElideRight, name_w)
+        painter.drawText(QRect(inner.left(), y, name_w, fm_name.height()),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+        line_h = fm_name.height() if beside_name else fm_body.height()
+        distance_y = y if beside_name else y + fm_name.height()
         if distance:
             painter.setFont(body_font)
             painter.setPen(c.muted)
-            painter.drawText(QRect(inner.right() - distance_w, y, distance_w, fm_name.height()),
+            painter.drawText(QRect(inner.right() - distance_w, distance_y, distance_w, line_h),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, distance)
         y += fm_name.height()
 
-        # Line 2: organisation, and the words it matches when not every word matched.
+        # Line 2: organisation, and the words it matches when not every word matched (beside the distance when
+        # the name took the first line).
         painter.setFont(body_font)
         painter.setPen(c.muted)
         matched = index.data(Role.Matched) or []
         line = " · ".join(p for p in (index.data(Role.Organisation) or "",
                                       "matched: " + ", ".join(matched) if matched else "") if p)
-        org = fm_body.elidedText(line, Qt.TextElideMode.ElideRight, inner.width())
-        painter.drawText(QRect(inner.left(), y, inner.width(), fm_body.height()),
+        org_w = inner.width() - (0 if beside_name else distance_w)
+        org = fm_body.elidedText(line, Qt.TextElideMode.ElideRight, org_w)
+        painter.drawText(QRect(inner.left(), y, org_w, fm_body.height()),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, org)
         y += fm_body.height() + 4
 

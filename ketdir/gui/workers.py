@@ -133,10 +133,12 @@ def takes_progress(fn: Callable[..., Any]) -> bool:
 class Worker(QObject):
     """A pool of background threads for one window (or dialog)."""
 
-    def __init__(self, parent: QObject | None = None, threads: int = 2) -> None:
+    def __init__(self, parent: QObject | None = None, threads: int = 2, keep_threads: bool = False) -> None:
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(threads)
+        if keep_threads:  # for functions that keep a session per thread between calls (app.search.Searcher)
+            self._pool.setExpiryTimeout(-1)
         self._running: dict[Job, _Task] = {}
 
     def run(self, fn: Callable[..., Any], *args: Any,

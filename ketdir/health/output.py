@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 from typing import IO, Iterable
 
+from ketdir.csvsafe import neutralise
 from ketdir.health.model import CHECKS, SEVERITY_LABELS, Finding, HealthReport
 
 CSV_COLUMNS = ("severity", "check", "check_label", "service_id", "service_name", "field", "message", "related_ids")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _fit(text: str, width: int) -> str:
@@ -47,11 +47,6 @@ def report_summary(report: HealthReport) -> str:
     return "\n".join(lines)
 
 
-def _safe(text: str) -> str:
-    """Spreadsheet programs run cells that start with = + - @ as formulas; a leading ' stops that."""
-    return "'" + text if text and text.startswith(_FORMULA_START) else text
-
-
 def write_csv(findings: Iterable[Finding], target: str | os.PathLike | IO[str]) -> int:
     """Write the findings as CSV (UTF-8 with a byte-order mark, so spreadsheets read “ ” and £); returns
     the number of rows."""
@@ -71,8 +66,8 @@ def write_csv(findings: Iterable[Finding], target: str | os.PathLike | IO[str]) 
     count = 0
     for f in findings:
         writer.writerow([
-            f.severity, f.check, f.check_label, f.service_id, _safe(f.service_name), _safe(f.field),
-            _safe(f.message), " ".join(f.related_ids),
+            f.severity, f.check, f.check_label, f.service_id, neutralise(f.service_name), neutralise(f.field),
+            neutralise(f.message), " ".join(f.related_ids),
         ])
         count += 1
     return count

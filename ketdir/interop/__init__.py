@@ -10,7 +10,9 @@ through a ColumnMapping). load.read_any picks one. dataset.Dataset is the one in
 all produce. validate checks and coerces it (errors block, warnings do not); extensions carries ketdir's
 own fields through HSDS as attributes; taxonomy_map maps foreign taxonomy terms to need types
 (data/taxonomy_map.csv); apply plans and applies (remembering which services came from which source in
-store.models.ImportSource/ImportedService); bulk holds the fast SQL writes; export and schema_check write
+store.models.ImportSource/ImportedService, and retiring what a source no longer lists); bulk holds the fast
+SQL writes; stage keeps a large datapackage on disk instead of in memory (a first import), and staged_reimport
+compares and writes a large re-import a part at a time; export and schema_check write
 and check HSDS. The people-facing use cases (policy, progress, problems) are ketdir.app.imports and
 ketdir.app.exports, which `ketdir import`/`export` and the window's import dialog call.
 """

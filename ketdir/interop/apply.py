@@ -1,9 +1,13 @@
 """Plan and apply an import: what would change, then change it in one transaction.
 
 `plan_import(session, dataset)` compares a validated dataset with the directory and says which
-services are new, changed, unchanged, removed (they came from the same source before and are absent
-now) and in conflict (edited here since the last import, and changed by the source too). It writes
-nothing: `ketdir import --dry-run` prints it.
+services are new, changed, unchanged, retired (they came from the same source before and are absent
+now), active again (retired that way, and listed again) and in conflict (edited here since the last
+import, and changed by the source too). It writes nothing: `ketdir import --dry-run` prints it.
+
+A service the source no longer lists is retired, not deleted: status inactive, as a person's retire, so it
+leaves search and the API but keeps its record, its history and the referral log's mentions of it; only the
+source that gave it can retire it, and it comes back if that source lists it again.
 
 `apply_import(session, dataset, plan)` makes those changes inside one `with session.begin():` — a
 failure or a cancel at any row leaves the database exactly as it was. Rows are grouped by the record
@@ -23,11 +27,12 @@ import zlib
 from operator import itemgetter
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Collection, Iterable
 
 from sqlalchemy import Date, DateTime, delete, func, select
 from sqlalchemy.orm import Session
 
+from ketdir.store.times import utc_now
 from ketdir.interop.bulk import BulkWriter, SecondaryIndexesDeferred
 from ketdir.interop.dataset import LABELS, LOCAL_ONLY, MODELS, TABLE_ORDER, Dataset, ImportBlocked
 from ketdir.interop.validate import validate
@@ -87,6 +92,11 @@ LOAD_BY: dict[str, tuple[tuple[str, str], ...]] = {
 DELETE_ORDER = ("attribute", "language", "phone", "schedule", "contact", "service_area", "cost_option",
                 "service_at_location", "address", "accessibility")
 LOCAL_EDIT_ACTIONS = ("edited", "verified", "retired", "created")
+RETIRED_STATUS = "inactive"  # what a person's retire sets too (editing.service.RETIRED): out of search and the API
+OUT_OF_USE = ("inactive", "defunct")  # a source that stops listing these has nothing left to retire
+# The tracking row's content_hash of a service an import retired (a real one is 40 hex digits): the next import
+# that lists it again brings it back.
+RETIRED_HASH = "retired"
 CHUNK = 5000
 BULK_INDEX_MIN = 5000  # services: from here on, rebuild the full-text index in one pass
 WHOLE_TABLE_SHARE = 0.3  # asked for this share of a table's rows: read the whole table once instead
@@ -130,17 +140,18 @@ class ImportPlan:
     new: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)  # no longer in the source: retired (status inactive), not deleted
+    returned: list[str] = field(default_factory=list)  # retired by an earlier import, in the source again: active again
     conflicts: list[Conflict] = field(default_factory=list)
     tables: dict[str, TableChanges] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
-    removals_skipped: str = ""
+    retirements_skipped: str = ""  # why nothing is retired (the input is not the whole source)
     overwrite_conflicts: bool = False
     _analysis: Any = field(default=None, repr=False, compare=False)
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.new or self.changed or self.removed or any(
+        return bool(self.new or self.changed or self.retired or self.returned or any(
             t.new or t.changed or t.removed for t in self.tables.values()))
 
     def lines(self, limit: int = 10) -> list[str]:
@@ -148,21 +159,28 @@ class ImportPlan:
         out = [
             f"Source: {self.source}",
             f"Services: {len(self.new):,} new, {len(self.changed):,} changed, {len(self.unchanged):,} unchanged, "
-            f"{len(self.removed):,} removed, {len(self.conflicts):,} in conflict.",
+            f"{len(self.retired):,} retired (no longer in the source), "
+            + (f"{len(self.returned):,} active again (back in the source), " if self.returned else "")
+            + f"{len(self.conflicts):,} in conflict.",
         ]
         others = [
             f"{plural(LABELS[name])}: {t.new:,} new, {t.changed:,} changed, {t.removed:,} removed"
-            for name, t in self.tables.items() if name != "service" and (t.new or t.changed or t.removed)
+            for name, t in sorted(self.tables.items(), key=lambda item: TABLE_ORDER.index(item[0]))
+            if name != "service" and (t.new or t.changed or t.removed)
         ]
         if others:
             out.append("Also: " + "; ".join(others) + ".")
-        for label, ids in (("New", self.new), ("Changed", self.changed), ("Removed", self.removed)):
+        for label, ids in (("New", self.new), ("Changed", self.changed), ("Retired", self.retired),
+                           ("Active again", self.returned)):
             for sid in ids[:limit]:
                 out.append(f"  {label}: {self.names.get(sid, sid)} ({sid})")
             if len(ids) > limit:
                 out.append(f"  … and {len(ids) - limit:,} more {label.lower()}")
-        if self.removals_skipped:
-            out.append(f"Nothing is removed: {self.removals_skipped}.")
+        if self.retired:
+            out.append("Retired services leave search and the API, and keep their record and history; they come back "
+                       "if the source lists them again.")
+        if self.retirements_skipped:
+            out.append(f"Nothing is retired: {self.retirements_skipped}.")
         for conflict in self.conflicts[:limit]:
             action = "will be overwritten" if self.overwrite_conflicts else "kept as edited here, not updated"
             out.append(f"  Conflict ({action}): {conflict}")
@@ -318,7 +336,6 @@ class _Analysis:
     service_hash: dict[str, str]
     unowned: dict[str, list[str]]  # table -> ids of incoming rows with no owner (upserted one by one)
     tracked: dict[str, tuple[int, str, dt.datetime]]
-    removed_keep: set[str]
     fingerprint: tuple
     outside: dict[str, str]  # services not in the import that get rows from it
     all_new: bool = False  # the directory had none of it: insert everything, compare nothing
@@ -384,7 +401,12 @@ def _fingerprint(session: Session) -> tuple:
     return generation, last_change
 
 
-def _analyse(session: Session, dataset: Dataset, overwrite: bool) -> _Analysis:
+def _analyse(session: Session, dataset: Dataset, overwrite: bool, *, scope: Collection[str] | None = None,
+             changed_before: Collection[Key] = (), hashes: dict[str, str] | None = None) -> _Analysis:
+    """Compare the dataset with the directory. For a part of a larger input (a staged re-import, a chunk of
+    services at a time): `scope`, only the tracking of these services is read, and nothing is retired here;
+    `changed_before`, locations and organisations an earlier part changed (their services change too);
+    `hashes`, the services' fingerprints over the whole input."""
     plan = ImportPlan(source=dataset.source, overwrite_conflicts=overwrite)
     fingerprint = _fingerprint(session)
     local = {t: set(LOCAL_ONLY.get(t, ())) for t in MODELS}
@@ -399,16 +421,11 @@ def _analyse(session: Session, dataset: Dataset, overwrite: bool) -> _Analysis:
     plan.names = {sid: row.get("name") or sid for sid, row in incoming.get("service", {}).items()}
 
     # What this source imported before.
-    tracked: dict[str, tuple[int, str, dt.datetime]] = {}
-    for sid, version, digest, at in session.execute(
-        select(ImportedService.service_id, ImportedService.version, ImportedService.content_hash,
-               ImportedService.imported_at).where(ImportedService.source == dataset.source)
-    ):
-        tracked[sid] = (version, digest, at)
+    tracked = tracked_services(session, dataset.source, scope)
 
     # The directory's side: every row the incoming owners have, and rows sharing incoming ids.
     loader = _Loader(session)
-    service_scope = set(incoming.get("service", {})) | set(tracked)
+    service_scope = set(incoming.get("service", {}))
     for name in ("service", "location", "organization", "taxonomy", "taxonomy_term"):
         ids = set(incoming.get(name, {}))
         if name == "service":
@@ -482,51 +499,49 @@ def _analyse(session: Session, dataset: Dataset, overwrite: bool) -> _Analysis:
     service_links = _service_links(incoming)
 
     service_hash = _service_hashes(incoming, service_links, owner_hashes)
+    if hashes is not None:
+        service_hash.update((sid, hashes[sid]) for sid in service_hash if sid in hashes)
 
     # Local edits since the last import.
     existing = [sid for sid in incoming.get("service", {}) if sid in db.get("service", {})]
     still_there = dataset.unchanged_ids & set(tracked)
     plan.unchanged.extend(sorted(still_there - set(incoming.get("service", {}))))
-    removed = sorted(set(tracked) - set(incoming.get("service", {})) - still_there) if dataset.complete else []
-    if not dataset.complete and tracked:
-        plan.removals_skipped = dataset.incomplete_reason or "the input is not the whole feed"
-    removed = [sid for sid in removed if sid in db.get("service", {})]
-    edited_at = _local_edits(session, existing + removed)
+    edited_at = _local_edits(session, existing)
     skip: set[Key] = set()
-    removed_keep: set[str] = set()
     for sid in incoming.get("service", {}):
         key = ("service", sid)
         own = status.get(key, "new")
-        linked_changed = any(status.get(link) in ("changed", "new") for link in service_links.get(sid, ()))
+        linked_changed = any(status.get(link) in ("changed", "new") or link in changed_before
+                             for link in service_links.get(sid, ()))
         if own == "new":
             plan.new.append(sid)
             continue
         prior = tracked.get(sid)
-        if prior is not None and prior[1] == service_hash[sid]:
-            # The source has not changed this service since the last import: any local edits stand.
-            plan.unchanged.append(sid)
-            if own != "same" or linked_changed:
-                skip.add(key)
-            continue
-        if own == "same" and not linked_changed:
-            plan.unchanged.append(sid)
-            continue
+        back = prior is not None and prior[1] == RETIRED_HASH and db["service"][sid].get("status") == RETIRED_STATUS
+        if not back:
+            if prior is not None and prior[1] == service_hash[sid]:
+                # The source has not changed this service since the last import: any local edits stand.
+                plan.unchanged.append(sid)
+                if own != "same" or linked_changed:
+                    skip.add(key)
+                continue
+            if own == "same" and not linked_changed:
+                plan.unchanged.append(sid)
+                continue
         reason = _edit_reason(sid, db["service"][sid], prior, edited_at.get(sid))
         if reason:
+            if back:
+                reason = f"back in the source, but {reason}; it stays retired"
             plan.conflicts.append(Conflict(sid, plan.names.get(sid, sid), reason))
             if not overwrite:
                 skip.add(key)
                 continue
-        plan.changed.append(sid)
-    for sid in removed:
-        reason = _edit_reason(sid, db["service"][sid], tracked.get(sid), edited_at.get(sid))
-        name = db["service"][sid].get("name") or sid
-        plan.names.setdefault(sid, name)
-        if reason and not overwrite:
-            removed_keep.add(sid)
-            plan.conflicts.append(Conflict(sid, name, f"no longer in the source, but {reason}; it was kept"))
-            continue
-        plan.removed.append(sid)
+        (plan.returned if back else plan.changed).append(sid)
+    if scope is None and dataset.complete:
+        gone = set(tracked) - set(incoming.get("service", {})) - still_there
+        plan_retirements(session, plan, {sid: tracked[sid] for sid in gone}, overwrite)
+    elif scope is None and tracked:
+        plan.retirements_skipped = dataset.incomplete_reason or "the input is not the whole feed"
 
     # Locations and organisations used only by services kept as edited here are not updated either.
     users: dict[Key, set[str]] = defaultdict(set)
@@ -538,8 +553,9 @@ def _analyse(session: Session, dataset: Dataset, overwrite: bool) -> _Analysis:
             skip.add(key)
 
     replace = {k for k, s in status.items() if s in ("new", "changed")}
-    replace |= {("service", sid) for sid in plan.changed}
+    replace |= {("service", sid) for sid in (*plan.changed, *plan.returned)}
     replace -= skip
+    replace -= set(changed_before)  # an earlier part wrote them (or, planning, counted them) already
 
     # Per-table counts for the summary.
     for key in replace:
@@ -570,14 +586,12 @@ def _analyse(session: Session, dataset: Dataset, overwrite: bool) -> _Analysis:
                 counts.unchanged += 1
             else:
                 counts.changed += 1
-    for sid in plan.removed:
-        table_counts["service"].removed += 1
     service_counts = table_counts["service"]
     service_counts.new, service_counts.changed = len(plan.new), len(plan.changed)
     service_counts.unchanged = len(plan.unchanged)
     plan.tables = dict(table_counts)
     analysis = _Analysis(plan, incoming, fields, db, db_owner_of, in_bundles, db_bundles, replace, skip, service_hash,
-                         unowned, tracked, removed_keep, fingerprint, outside)
+                         unowned, tracked, fingerprint, outside)
     plan._analysis = analysis
     return analysis
 
@@ -659,7 +673,7 @@ def _all_new(plan: ImportPlan, incoming, fields, in_owner_of, owner_hashes, unow
     plan.tables = {table: TableChanges(new=len(rows)) for table, rows in incoming.items()}
     service_hash = _service_hashes(incoming, _service_links(incoming), owner_hashes)
     replace = {(kind, oid) for kind in OWNERS for oid in incoming.get(kind, {})}
-    analysis = _Analysis(plan, incoming, fields, {}, {}, {}, {}, replace, set(), service_hash, unowned, {}, set(),
+    analysis = _Analysis(plan, incoming, fields, {}, {}, {}, {}, replace, set(), service_hash, unowned, {},
                          fingerprint, outside, all_new=True)
     plan._analysis = analysis
     return analysis
@@ -694,6 +708,41 @@ def _edit_reason(sid: str, db_row: dict[str, Any], prior: tuple[int, str, dt.dat
     if edit is not None:
         return f"edited here by {edit[1]} on {edit[0]:%d %b %Y %H:%M} (it was not imported from this source before)"
     return ""
+
+
+def tracked_services(session: Session, source: str, scope: Collection[str] | None = None
+                     ) -> dict[str, tuple[int, str, dt.datetime]]:
+    """What `source` imported before: service id -> (version after the import, content hash, when); only the
+    services in `scope` when it is given."""
+    columns = (ImportedService.service_id, ImportedService.version, ImportedService.content_hash,
+               ImportedService.imported_at)
+    query = select(*columns).where(ImportedService.source == source)
+    queries = [query] if scope is None else [query.where(ImportedService.service_id.in_(chunk))
+                                             for chunk in _chunks(sorted(scope))]
+    return {sid: (version, digest, at) for q in queries for sid, version, digest, at in session.execute(q)}
+
+
+def plan_retirements(session: Session, plan: ImportPlan, gone: dict[str, tuple[int, str, dt.datetime]],
+                     overwrite: bool) -> None:
+    """Services the source gave before and no longer lists (`gone`: their tracking) are retired — unless a person
+    edited one here since (a conflict: kept as it is, unless `overwrite`), or it is out of use already (retired by
+    a person, or by an earlier import)."""
+    ids = sorted(sid for sid, (_version, digest, _at) in gone.items() if digest != RETIRED_HASH)
+    found: dict[str, tuple[str, int]] = {}
+    for chunk in _chunks(ids):
+        for sid, name, version, status in session.execute(
+                select(Service.id, Service.name, Service.version, Service.status).where(Service.id.in_(chunk))):
+            if status not in OUT_OF_USE:
+                found[sid] = (name or sid, version)
+    edited_at = _local_edits(session, list(found))
+    for sid in sorted(found):
+        name, version = found[sid]
+        plan.names.setdefault(sid, name)
+        reason = _edit_reason(sid, {"version": version}, gone[sid], edited_at.get(sid))
+        if reason and not overwrite:
+            plan.conflicts.append(Conflict(sid, name, f"no longer in the source, but {reason}; it was not retired"))
+            continue
+        plan.retired.append(sid)
 
 
 def _prepare(session: Session, dataset: Dataset) -> None:
@@ -782,36 +831,50 @@ def apply_import(session: Session, dataset: Dataset, plan: ImportPlan | None = N
         session.flush()
         written, deleted, affected = _write(session, dataset, analysis, progress, cancel, editor)
         stepper = _Progress(1, progress, cancel)
-        stepper.phase(0.72, "Updating the search index")
-        refreshed = 0
-        if affected:
-            total = session.execute(select(func.count()).select_from(Service)).scalar() or 0
-            if len(affected) >= BULK_INDEX_MIN and len(affected) >= total * 0.5:
-                # Most of the directory changed: rebuild every search row (in the order search expects) in
-                # the index's bulk mode (SQLite: the full-text triggers lifted, the index rebuilt in one pass).
-                conn = session.connection()
-                with search_index(conn).bulk_rewrite(conn):
-                    refreshed = refresh_all(session)
-                    stepper.phase(0.9, "Rebuilding the full-text index")
-            else:
-                refreshed = refresh(session, sorted(affected))
+        refreshed = refresh_search(session, affected, stepper)
         stepper.phase(0.97, "Recording the import")
-        now = dt.datetime.now()
-        set_meta(session, "source", dataset.source)
-        set_meta(session, "imported_at", now.isoformat(timespec="seconds"))
-        set_meta(session, "content_hash", dataset.content_hash)
-        session.merge(ImportSource(name=dataset.source, imported_at=now, content_hash=dataset.content_hash,
-                                            format=dataset.format, path=dataset.path,
-                                            services=len(analysis.incoming.get("service", {}))))
-        session.flush()
+        record_import(session, dataset.source, dataset.content_hash, dataset.format, dataset.path,
+                      len(analysis.incoming.get("service", {})))
         stepper.phase(1.0, "Finishing")
     return ImportResult(analysis.plan, written, deleted, refreshed, time.perf_counter() - started)
 
 
-def _write(session: Session, dataset: Dataset, a: _Analysis, progress, cancel, editor: str | None
+def refresh_search(session: Session, affected: set[str], stepper: _Progress) -> int:
+    """The search rows of the services an import changed (rows of retired ones go); how many were written."""
+    stepper.phase(0.72, "Updating the search index")
+    if not affected:
+        return 0
+    total = session.execute(select(func.count()).select_from(Service)).scalar() or 0
+    if len(affected) >= BULK_INDEX_MIN and len(affected) >= total * 0.5:
+        # Most of the directory changed: rebuild every search row (in the order search expects) in
+        # the index's bulk mode (SQLite: the full-text triggers lifted, the index rebuilt in one pass).
+        conn = session.connection()
+        with search_index(conn).bulk_rewrite(conn):
+            refreshed = refresh_all(session)
+            stepper.phase(0.9, "Rebuilding the full-text index")
+        return refreshed
+    return refresh(session, sorted(affected))
+
+
+def record_import(session: Session, source: str, content_hash: str, format_: str, path: str, services: int) -> None:
+    """The import's record: the directory's last source, and this source's last import (same_package_again)."""
+    now = utc_now()
+    set_meta(session, "source", source)
+    set_meta(session, "imported_at", now.isoformat(timespec="seconds"))
+    set_meta(session, "content_hash", content_hash)
+    session.merge(ImportSource(name=source, imported_at=now, content_hash=content_hash, format=format_, path=path,
+                               services=services))
+    session.flush()
+
+
+def _write(session: Session, dataset: Dataset, a: _Analysis, progress, cancel, editor: str | None, *,
+           defer_indexes: bool = True, elsewhere_in_input: Callable[[set[str]], set[str]] | None = None
            ) -> tuple[dict[str, int], dict[str, int], set[str]]:
+    """Make the analysed changes. For a part of a larger import (a staged re-import): `defer_indexes` False (a
+    first import's large inserts rebuild the tables' indexes once; each part would rebuild them), and
+    `elsewhere_in_input(location ids)` says which of them another part has (they are not orphans)."""
     plan = a.plan
-    now = dt.datetime.now()
+    now = utc_now()
     inserts: dict[str, list[dict[str, Any]]] = defaultdict(list)
     updates: dict[str, list[dict[str, Any]]] = defaultdict(list)
     deletes: dict[str, set[str]] = defaultdict(set)
@@ -853,17 +916,8 @@ def _write(session: Session, dataset: Dataset, a: _Analysis, progress, cancel, e
                 inserts[table].append(row)
             elif not _same(row, existing, a.fields.get(table, [])):
                 updates[table].append(row)
-    # Services that came from this source and are gone from it.
-    removed_services = set(plan.removed)
-    orphan_candidates: set[str] = set()
-    for sid in removed_services:
-        for table, db_rows in a.db_bundles.get(("service", sid), {}).items():
-            if table == "service":
-                continue
-            deletes[table] |= set(db_rows)
-            if table == "service_at_location":
-                orphan_candidates |= {r.get("location_id") for r in db_rows.values() if r.get("location_id")}
     # Locations that lose all their services when a changed service moves away from them.
+    orphan_candidates: set[str] = set()
     for key in a.replace:
         if key[0] == "service":
             for sal in a.db_bundles.get(key, {}).get("service_at_location", {}).values():
@@ -872,7 +926,7 @@ def _write(session: Session, dataset: Dataset, a: _Analysis, progress, cancel, e
     # Service versions: bumped on every change the import makes.
     for row in updates.get("service", []):
         row["version"] = (db_row("service", row["id"]) or {}).get("version", 0) + 1
-    changed_services = {sid for sid in plan.changed}
+    changed_services = {*plan.changed, *plan.returned}
     updated_ids = {r["id"] for r in updates.get("service", [])}
     for sid in changed_services - updated_ids:
         if sid in a.incoming.get("service", {}):
@@ -883,7 +937,7 @@ def _write(session: Session, dataset: Dataset, a: _Analysis, progress, cancel, e
         row["version"] = 1
 
     total = sum(len(v) for v in inserts.values()) + sum(len(v) for v in updates.values()) + \
-        sum(len(v) for v in deletes.values()) + len(removed_services)
+        sum(len(v) for v in deletes.values()) + len(plan.retired)
     stepper = _Progress(total, progress, cancel)
     writer = BulkWriter(session.connection(), stepper.tick)
     written: dict[str, int] = defaultdict(int)
@@ -896,12 +950,7 @@ def _write(session: Session, dataset: Dataset, a: _Analysis, progress, cancel, e
             # never delete a row that the import writes again under a new owner
             ids = ids - {r["id"] for r in updates.get(table, [])}
             deleted[table] += writer.delete(MODELS[table].__table__, sorted(ids))
-    if removed_services:
-        deleted["service"] += writer.delete(MODELS["service"].__table__, sorted(removed_services))
-        session.execute(delete(ImportedService).where(
-            ImportedService.source == dataset.source,
-            ImportedService.service_id.in_(sorted(removed_services))))
-    big = [t for t, rows in inserts.items() if len(rows) >= BULK_INDEX_MIN] if a.all_new else []
+    big = [t for t, rows in inserts.items() if len(rows) >= BULK_INDEX_MIN] if a.all_new and defer_indexes else []
     with SecondaryIndexesDeferred(writer.conn, big):
         for table in TABLE_ORDER:
             stepper.message = f"Writing {plural(LABELS[table])}"
@@ -926,13 +975,21 @@ def _write(session: Session, dataset: Dataset, a: _Analysis, progress, cancel, e
                 if service_column is not None:
                     query = query.where(service_column.is_not(None))
                 still_used.update(session.execute(query).scalars())
-        orphans = sorted(orphan_candidates - still_used - set(a.incoming.get("location", {})))
+        orphans = orphan_candidates - still_used - set(a.incoming.get("location", {}))
+        if orphans and elsewhere_in_input is not None:
+            orphans -= elsewhere_in_input(orphans)
+        orphans = sorted(orphans)
         if orphans:
             deleted["location"] += writer.delete(Location.__table__, orphans)
 
-    # Tracking: what this import wrote, at which version.
-    applied = set(plan.new) | set(plan.changed)
     versions = {r["id"]: r["version"] for r in [*inserts.get("service", []), *updates.get("service", [])]}
+    # Back in the source: active again (or as the source says).
+    back = [{"id": sid, "status": a.incoming["service"][sid].get("status") or "active", "version": versions[sid]}
+            for sid in plan.returned]
+    writer.update(Service.__table__, back, ["status", "version"])
+
+    # Tracking: what this import wrote, at which version.
+    applied = set(plan.new) | set(plan.changed) | set(plan.returned)
     track_rows = []
     for sid in sorted(applied):
         version = versions.get(sid) or (db_row("service", sid) or {}).get("version") or 1
@@ -951,15 +1008,52 @@ def _write(session: Session, dataset: Dataset, a: _Analysis, progress, cancel, e
                     ImportedService.source == dataset.source,
                     ImportedService.service_id.in_(chunk)))
         writer.insert(table, track_rows)
-    # Change history: one line per service the import created, changed or removed.
+    # Change history: one line per service the import created or changed; what brought one back.
     who = editor or f"import: {dataset.source}"[:200]
-    history = [{"at": now, "editor": who, "entity": "service", "entity_id": sid, "action": "imported",
-                "field": None, "old_value": None, "new_value": what}
-               for what, ids in (("new", plan.new), ("updated", plan.changed), ("removed", plan.removed))
-               for sid in ids]
+    history = [_history(now, who, sid, None, None, what)
+               for what, ids in (("new", plan.new), ("updated", plan.changed)) for sid in ids]
+    for row in back:
+        history += [_history(now, who, row["id"], "status", RETIRED_STATUS, row["status"]),
+                    _history(now, who, row["id"], "reason", None, "The source lists it again.")]
     if history:
-        writer.insert(ChangeHistory.__table__, history,
-                      ["at", "editor", "entity", "entity_id", "action", "field", "old_value", "new_value"])
+        writer.insert(ChangeHistory.__table__, history, HISTORY_COLUMNS)
+    if plan.retired:
+        retire_services(session, writer, dataset.source, plan.retired, now, who)
 
-    affected = set(plan.new) | set(plan.changed) | removed_services | set(a.outside)
+    affected = set(plan.new) | set(plan.changed) | set(plan.returned) | set(plan.retired) | set(a.outside)
     return dict(written), dict(deleted), affected
+
+
+HISTORY_COLUMNS = ["at", "editor", "entity", "entity_id", "action", "field", "old_value", "new_value"]
+
+
+def _history(at: dt.datetime, editor: str, service_id: str, field_: str | None, old: str | None,
+             new: str | None) -> dict[str, Any]:
+    return {"at": at, "editor": editor, "entity": "service", "entity_id": service_id, "action": "imported",
+            "field": field_, "old_value": old, "new_value": new}
+
+
+def retire_services(session: Session, writer: BulkWriter, source: str, ids: list[str], now: dt.datetime,
+                    who: str) -> None:
+    """Retire services the source no longer lists, as a person's retire does (status inactive, a new version, the
+    change and why in the history; the record, its rows and the referral log's mentions stay), and track them as
+    retired by this source, so a later import that lists them again brings them back. The search rows are
+    refreshed by the caller."""
+    current: dict[str, tuple[str, int]] = {}
+    for chunk in _chunks(sorted(ids)):
+        current.update((sid, (status, version)) for sid, status, version in session.execute(
+            select(Service.id, Service.status, Service.version).where(Service.id.in_(chunk))))
+    rows = [{"id": sid, "status": RETIRED_STATUS, "version": version + 1, "last_modified": now}
+            for sid, (_status, version) in sorted(current.items())]
+    writer.update(Service.__table__, rows, ["status", "version", "last_modified"])
+    for chunk in _chunks(sorted(current)):
+        session.execute(delete(ImportedService).where(ImportedService.source == source,
+                                                      ImportedService.service_id.in_(chunk)))
+    writer.insert(ImportedService.__table__, [
+        {"source": source, "service_id": row["id"], "version": row["version"], "content_hash": RETIRED_HASH,
+         "imported_at": now} for row in rows])
+    history = []
+    for sid, (status, _version) in sorted(current.items()):
+        history += [_history(now, who, sid, "status", status, RETIRED_STATUS),
+                    _history(now, who, sid, "reason", None, "The source no longer lists it.")]
+    writer.insert(ChangeHistory.__table__, history, HISTORY_COLUMNS)

@@ -281,10 +281,10 @@ class Dataset:
     tables: dict[str, Table] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     content_hash: str = ""
-    complete: bool = True  # False for one page of a paginated feed: nothing is removed
+    complete: bool = True  # False for one page of a paginated feed: nothing is retired
     incomplete_reason: str = ""
     # Services the source still publishes but did not send, as they have not changed since its last import (an
-    # incremental read of an API): neither compared nor removed.
+    # incremental read of an API): neither compared nor retired.
     unchanged_ids: frozenset[str] = frozenset()
     validated: bool = False
     declares_ketdir: bool = False  # the input carries ketdir's own fields (a ketdir export)

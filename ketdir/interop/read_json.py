@@ -276,7 +276,7 @@ def items_of(document: Any, file: str, dataset: Dataset) -> list[Any] | None:
         )
         dataset.problems.append(Problem(WARNING, file, None, None,
                                         f"this is one page of a larger feed ({len(contents)} of {total} items). "
-                                        "Only these items are imported, and nothing is removed. To import the "
+                                        "Only these items are imported, and nothing is retired. To import the "
                                         "whole feed, put every page's file in one folder and import the folder.",
                                         code="partial-page"))
     return contents

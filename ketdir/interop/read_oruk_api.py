@@ -7,7 +7,7 @@ The services come fully nested from `/services?full=true`, page after page (or o
 A later read of the same API can be incremental: given when this source was last imported and which services
 it gave then, it asks `/services?minimal=true` for every service still published and
 `/services?full=true&modified_after=…` for those changed since; the rest are marked unchanged
-(`Dataset.unchanged_ids`), so the import neither rewrites nor removes them, and removes only what the publisher
+(`Dataset.unchanged_ids`), so the import neither rewrites nor retires them, and retires only what the publisher
 no longer lists. A server that ignores `modified_after` (it answers services older than asked for) is read in
 full instead.
 
@@ -228,7 +228,7 @@ def _pages(client: _Client, what: str, steps: Steps, **params: Any) -> Iterator[
         number += 1
     if total is not None and seen < total:
         raise FeedProblem(f"{client.url('/services')} said it has {total:,} services but its pages gave {seen:,}. "
-                          "Nothing was changed: an import of half a directory would remove the rest.")
+                          "Nothing was changed: an import of half a directory would retire the rest.")
 
 
 def _is_nested(items: list[dict]) -> bool:

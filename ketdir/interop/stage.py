@@ -7,13 +7,16 @@ rows go to a temporary SQLite file. What crosses tables is done once every file 
 fields carried as attributes, need types for foreign terms, and the fingerprints that let the next import
 see what changed. Applying copies the staged rows into the directory in one transaction.
 
-Re-imports (which compare with the directory), other formats and small packages are read whole as usual
-(load.read_any); both ways give the same rows, problems and fingerprints (tests/interop/test_staged.py).
+A large re-import is staged the same way, with two differences: links may point at records already in the
+directory, and each row's owner (the service, location or organisation whose record it is part of, as apply
+groups rows) is kept with it, so interop.staged_reimport can compare and write a chunk of services at a time.
+
+Other formats and small packages are read whole as usual (load.read_any); both ways give the same rows, problems
+and fingerprints (tests/interop/test_staged.py).
 """
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import sys
@@ -25,10 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import Column, Index, Integer, MetaData, Table, create_engine, event, func, select
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, create_engine, event, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ketdir.store.times import utc_now
 from ketdir.interop import extensions
 from ketdir.interop.apply import (
     BULK_INDEX_MIN,
@@ -72,10 +76,10 @@ from ketdir.interop.read_datapackage import (
     _usable,
     open_package,
 )
+from ketdir.interop.need_mapping import NO_NEED, NeedMapping
 from ketdir.interop.taxonomy_map import TaxonomyMap, load_taxonomy_map
 from ketdir.interop.textfiles import PIECE, normalise_header, scan_encoding
 from ketdir.interop.validate import _Bad, _Checker, _drop_need_taxonomy, _normalise_enum, converter
-from ketdir.needs import need_types
 from ketdir.store.search_index import search_index
 from ketdir.store.engine import set_meta
 from ketdir.store.index import refresh_all
@@ -90,6 +94,7 @@ STAGE_ORDER = ("taxonomy", "taxonomy_term", "attribute", "organization", "locati
 CHUNK = 20_000  # rows checked at a time
 MIN_BYTES = 32 * 1024 * 1024  # smaller packages are read whole, the usual way (tests lower this)
 LINE = "ketdir_line"  # the staged row's place in its file, for messages
+OWNER = "ketdir_owner"  # a re-import's staged row's owner, "kind:id" (None: none in the package); see owner_key
 PLAN_NAMES = 10  # the plan names this many services; the rest are counted
 
 
@@ -124,6 +129,8 @@ class StagedImport:
     names: dict[str, str] = field(default_factory=dict)
     service_hash: dict[str, str] = field(default_factory=dict)
     unmapped_terms: list[UnmappedTerm] = field(default_factory=list)
+    reimport: bool = False  # staged to compare with a directory that has services (interop.staged_reimport)
+    unowned_attributes: list[str] = field(default_factory=list)  # a re-import's attributes of no owner in the package
 
     @property
     def file(self) -> Path:
@@ -180,7 +187,8 @@ def _staging_tables() -> dict[str, Table]:
     tables = {}
     for name in TABLE_ORDER:
         model = MODELS[name].__table__
-        table = Table(name, metadata, *[Column(c.name, c.type) for c in model.columns], Column(LINE, Integer))
+        table = Table(name, metadata, *[Column(c.name, c.type) for c in model.columns], Column(LINE, Integer),
+                      Column(OWNER, String))
         Index(f"ix_staged_{name}_id", table.c.id)
         tables[name] = table
     return tables
@@ -267,13 +275,15 @@ def _content_hash(files: PackageFiles) -> str:
 
 class _Stager:
     def __init__(self, path: Path, source: str | None, encoding: str | None, taxonomy_map: TaxonomyMap | None,
-                 check: Callable[[str, int], None]):
+                 check: Callable[[str, int], None], directory: Session | None = None):
         self.path = path
+        self.directory = directory  # a re-import: links may point at its records; owners are kept
         self.encoding = encoding
         self.taxonomy_map = taxonomy_map or load_taxonomy_map()
         self.step = check
         self.staged = StagedImport(source=source or "", path=str(path), problems=[],
-                                   folder=tempfile.TemporaryDirectory(prefix="ketdir-staged-"))
+                                   folder=tempfile.TemporaryDirectory(prefix="ketdir-staged-"),
+                                   reimport=directory is not None)
         self.tables = _staging_tables()
         self.engine = _staging_engine(self.staged.file)
         next(iter(self.tables.values())).metadata.create_all(self.engine)
@@ -350,10 +360,21 @@ class _Stager:
         staged.columns = {t: sorted(c for c in cols if c not in LOCAL_ONLY.get(t, ()))
                           for t, cols in self.columns.items()}
         staged.source = staged.source or self.path.stem
+        if staged.reimport and not staged.errors:
+            self._index_for_parts()
         self.conn.commit()
         self.conn.close()
         self.engine.dispose()
         return staged
+
+    def _index_for_parts(self) -> None:
+        """What interop.staged_reimport reads a part by: rows by owner, attributes by what they link to, the
+        services and locations organisations and locations are linked from."""
+        columns = [(t, OWNER) for t in TABLE_ORDER if t not in (*OWNERS, "taxonomy", "taxonomy_term", "attribute")]
+        columns += [("attribute", "link_id"), ("service_at_location", "location_id"), ("service", "organization_id")]
+        for table, column in columns:
+            if self.staged.counts.get(table):
+                self.conn.exec_driver_sql(f'CREATE INDEX "ix_part_{table}_{column}" ON "{table}" ("{column}")')
 
     def _stage_file(self, files: PackageFiles, table: str, name: str, encoding: str | None) -> None:
         read = _rows(files, name, encoding, self.problems)
@@ -394,7 +415,8 @@ class _Stager:
             self._carry(data)
         else:
             self._apply_carried(table, data)
-        checker = _Checker(chunk, self.conn, self.taxonomy_map)  # links are looked up among the staged rows
+        # Links are looked up among the staged rows (and, for a re-import, in the directory).
+        checker = _Checker(chunk, self._lookups(), self.taxonomy_map)
         errors_before = len(self.staged.errors)
         if first:
             checker.check_columns(data)
@@ -414,10 +436,16 @@ class _Stager:
             checker.check_content()
         self._keep_problems(chunk, first)
         if data.rows and len(self.staged.errors) == errors_before:
-            self._write(table, data)
             if not self.staged.errors and table not in ("taxonomy", "taxonomy_term", "attribute"):
-                self.fingerprints.add(table, sorted(self.columns[table] - set(LOCAL_ONLY.get(table, ()))),
-                                      data.rows)
+                owners = self.fingerprints.add(table, sorted(self.columns[table] - set(LOCAL_ONLY.get(table, ()))),
+                                               data.rows)
+                if self.staged.reimport:
+                    for row, owner in zip(data.rows, owners):
+                        row[OWNER] = owner_key(owner)
+            self._write(table, data)
+
+    def _lookups(self):
+        return self.conn if self.directory is None else _StagedThenDirectory(self.conn, self.directory)
 
     def _keep_problems(self, chunk: Dataset, first: bool) -> None:
         for problem in chunk.problems:
@@ -446,7 +474,8 @@ class _Stager:
     def _write(self, table: str, data: DataTable) -> None:
         for row, where in zip(data.rows, data.where):
             row[LINE] = where.row
-        names = [c for c in (*sorted(self.columns[table]), LINE) if c in self.tables[table].c]
+        extra = (LINE, OWNER) if self.staged.reimport else (LINE,)
+        names = [c for c in (*sorted(self.columns[table]), *extra) if c in self.tables[table].c]
         self.writer.insert(self.tables[table], data.rows, names)
         self.staged.counts[table] = self.staged.counts.get(table, 0) + len(data.rows)
 
@@ -596,7 +625,7 @@ class _Stager:
                          [file])
         chunk = Dataset(source=self.staged.source, path=self.staged.path, format="datapackage",
                         tables={table: data})
-        checker = _Checker(chunk, self.conn, self.taxonomy_map)
+        checker = _Checker(chunk, self._lookups(), self.taxonomy_map)
         checker.coerce(data)
         self._keep_problems(chunk, False)
         if not chunk.errors:
@@ -635,41 +664,24 @@ class _Stager:
         terms_table, taxonomies, attributes, services = (self.tables[t] for t in
                                                          ("taxonomy_term", "taxonomy", "attribute", "service"))
         terms = {r["id"]: dict(r) for r in self.conn.execute(select(terms_table)).mappings()}
+        if self.directory is not None:  # a re-import's attributes may name terms the directory has
+            from ketdir.store.models import TaxonomyTerm
+
+            named = set(self.conn.execute(select(attributes.c.taxonomy_term_id).distinct()).scalars())
+            wanted = sorted(t for t in named - set(terms) if t is not None)
+            for start in range(0, len(wanted), 900):
+                for row in self.directory.execute(select(*TaxonomyTerm.__table__.c).where(
+                        TaxonomyTerm.id.in_(wanted[start:start + 900]))).mappings():
+                    terms[row["id"]] = dict(row)
         taxonomy_names = {r.id: r.name or "" for r in self.conn.execute(select(taxonomies.c.id, taxonomies.c.name))}
         service_ids = set(self.conn.execute(select(services.c.id)).scalars())
-        need_terms = {need_term_id(c): c for c in need_types().codes}
         attribute_file = self.staged.files.get("attribute", LABELS["attribute"])
-        has_need: set[str] = set()
-        mapped: dict[str, list[str]] = {}
-        unmapped: dict[str, tuple[Any, dict]] = {}
-        unmapped_services: dict[str, set[str]] = defaultdict(set)
-        guessed: dict[str, tuple[Any, dict, list[str]]] = {}
+        mapping = NeedMapping(self.taxonomy_map, terms, taxonomy_names, service_ids)
         columns = self.columns.setdefault("attribute", set())
         new_rows: dict[str, dict[str, Any]] = {}
         query = select(attributes.c.link_id, attributes.c.taxonomy_term_id, attributes.c[LINE])
         for link, term_id, line in self.conn.execute(query):
-            if link not in service_ids or term_id is None:
-                continue
-            if term_id in need_terms:
-                has_need.add(link)
-                continue
-            term = terms.get(term_id)
-            if term is None:
-                continue
-            if term_id not in mapped:
-                needs = self.taxonomy_map.needs_for_term(term, taxonomy_names)
-                if not needs:
-                    needs = self.taxonomy_map.guess_needs(str(term.get("name") or ""))
-                    if needs:
-                        guessed[term_id] = (line, term, needs)
-                mapped[term_id] = needs
-            needs = mapped[term_id]
-            if not needs:
-                unmapped.setdefault(term_id, (line, term))
-                unmapped_services[term_id].add(link)
-                continue
-            has_need.add(link)
-            for code in needs:
+            for code in mapping.needs_for(link, term_id, line):
                 need_id = stable_id(link, "need", code)
                 new_rows.setdefault(need_id, {"id": need_id, "link_id": link, "taxonomy_term_id": need_term_id(code),
                                               "link_type": "need", "link_entity": "service", LINE: line})
@@ -684,35 +696,20 @@ class _Stager:
             self.writer.insert(attributes, list(new_rows.values()), ["id", "link_id", "taxonomy_term_id", "link_type",
                                                                      "link_entity", LINE])
             self.staged.counts["attribute"] = self.staged.counts.get("attribute", 0) + len(new_rows)
-        labels = {n.code: n.label for n in need_types().all}
-        for term_id, (line, term, needs) in guessed.items():
-            self.problems.append(Problem(
-                WARNING, attribute_file, line, "taxonomy_term_id",
-                f"the term “{term.get('name') or term_id}” ({term.get('taxonomy') or 'no taxonomy'}) was matched by "
-                f"its name to {' and '.join(labels.get(n, n) for n in needs)}; check that is right (a terms file "
-                "can say otherwise).", code="guessed-term"))
-        for term_id, (line, term) in unmapped.items():
-            taxonomy = str(term.get("taxonomy") or taxonomy_names.get(str(term.get("taxonomy_id") or "")) or "")
-            self.staged.unmapped_terms.append(UnmappedTerm(taxonomy, str(term.get("code") or ""),
-                                                           str(term.get("name") or term_id),
-                                                           len(unmapped_services[term_id])))
-            self.problems.append(Problem(
-                WARNING, attribute_file, line, "taxonomy_term_id",
-                f"the term “{term.get('name') or term.get('code') or term_id}” ({taxonomy or 'no taxonomy'}) is "
-                "kept, but it does not map to a ketdir need type, so searching by need will not find these services "
-                "by it. Choose a need type for it (ketdir import --unmapped-terms FILE, then --terms FILE; or Need "
-                "types for terms… in the window).", code="unmapped-term"))
+        for line, message in mapping.guess_warnings():
+            self.problems.append(Problem(WARNING, attribute_file, line, "taxonomy_term_id", message,
+                                         code="guessed-term"))
+        for line, term, message in mapping.unmapped_terms():
+            self.staged.unmapped_terms.append(term)
+            self.problems.append(Problem(WARNING, attribute_file, line, "taxonomy_term_id", message,
+                                         code="unmapped-term"))
         service_file = self.staged.files.get("service", LABELS["service"])
         for sid, line, name in self.conn.execute(select(services.c.id, services.c[LINE], services.c.name)):
             if len(self.staged.names) < PLAN_NAMES:
                 self.staged.names[sid] = name or sid
             self.staged.service_ids.append(sid)
-            if sid not in has_need:
-                self.problems.append(Problem(
-                    WARNING, service_file, line, None,
-                    "this service has no ketdir need type, so it is only found by searching its text. Give it one: "
-                    "its taxonomy terms' need types (--terms), a need column or a need for every row in a "
-                    "spreadsheet's mapping, or edit it after import.", code="no-need"))
+            if sid not in mapping.has_need:
+                self.problems.append(Problem(WARNING, service_file, line, None, NO_NEED, code="no-need"))
 
     # -------------------------------------------------------------------- fingerprints
 
@@ -724,7 +721,10 @@ class _Stager:
             need = sorted({*cols, "id", "link_id"})
             result = self.conn.execute(select(*[table.c[c] for c in need]))
             while batch := result.fetchmany(CHUNK):
-                self.fingerprints.add("attribute", cols, [dict(zip(need, r)) for r in batch])
+                rows = [dict(zip(need, r)) for r in batch]
+                owners = self.fingerprints.add("attribute", cols, rows)
+                if self.staged.reimport:
+                    self.staged.unowned_attributes += [r["id"] for r, owner in zip(rows, owners) if owner is None]
         self.staged.service_hash = self.fingerprints.services(self.staged.service_ids)
 
 class _Fingerprints:
@@ -740,12 +740,14 @@ class _Fingerprints:
         self.lookups = _Owners(*(self.owners[k].keys() for k in ("service", "location", "organization")))
         self.links: dict[str, tuple[Key, ...]] = {}
 
-    def add(self, table: str, cols: list[str], rows: list[dict[str, Any]]) -> None:
+    def add(self, table: str, cols: list[str], rows: list[dict[str, Any]]) -> list[Key | None]:
+        """Add the rows' checksums to their owners'; returns each row's owner (None: none in the package)."""
         values = itemgetter(*cols) if len(cols) > 1 else (lambda r, c=cols[0]: (r[c],)) if cols else (lambda r: ())
         sums = row_checksums(table, [r["id"] for r in rows], [values(r) for r in rows], has_dates(table, cols))
         mine = self.owners.get(table)
         if mine is None:
             self._prepare(table, rows)
+        found: list[Key | None] = []
         for row, value in zip(rows, sums):
             rid = row["id"]
             if mine is not None:  # an owner: its own row
@@ -753,12 +755,17 @@ class _Fingerprints:
                 mine[rid] = mine.get(rid, 0) ^ value
                 if table == "service" and row.get("organization_id") is not None:
                     self._link(rid, ("organization", sys.intern(row["organization_id"])))
+                found.append((table, rid))
                 continue
             if table == "service_at_location" and row.get("service_id") and row.get("location_id"):
                 self._link(sys.intern(row["service_id"]), ("location", sys.intern(row["location_id"])))
             owner = self.lookups.owner(table, row)
             if owner is not None and owner[1] in self.owners[owner[0]]:
                 self.owners[owner[0]][owner[1]] ^= value
+                found.append(owner)
+            else:
+                found.append(None)
+        return found
 
     def _link(self, service_id: str, key: Key) -> None:
         links = self.links.get(service_id, ())
@@ -836,6 +843,29 @@ class _Fingerprints:
         return service_hashes(service_ids, {k: set(v) for k, v in self.links.items()}, _ByKind(self.owners))
 
 
+def owner_key(owner: Key | None) -> str | None:
+    """How a staged row's owner is kept (OWNER): "service:<id>"."""
+    return None if owner is None else f"{owner[0]}:{owner[1]}"
+
+
+class _StagedThenDirectory:
+    """Where a re-import's links are looked up (validate's known_ids): the staged rows, then the directory's."""
+
+    def __init__(self, staged: Connection, directory: Session):
+        self.staged, self.directory = staged, directory
+
+    def execute(self, query) -> "_Found":
+        return _Found([*self.staged.execute(query).scalars(), *self.directory.execute(query).scalars()])
+
+
+class _Found:
+    def __init__(self, values: list[Any]):
+        self.values = values
+
+    def scalars(self) -> list[Any]:
+        return self.values
+
+
 class _ByKind:
     """Owner hashes keyed (kind, id), from one id -> hash dict per kind (no tuple per owner kept)."""
 
@@ -847,11 +877,11 @@ class _ByKind:
 
 
 def stage_datapackage(path: Path | str, *, source: str | None = None, encoding: str | None = None,
-                      taxonomy_map: TaxonomyMap | None = None,
-                      step: Callable[[str, int], None] | None = None) -> StagedImport:
-    """Read, check and stage a datapackage for a first import. `step(what, rows)` is called between chunks
-    (it may raise to stop)."""
-    stager = _Stager(Path(path), source, encoding, taxonomy_map, step or (lambda _what, _n: None))
+                      taxonomy_map: TaxonomyMap | None = None, step: Callable[[str, int], None] | None = None,
+                      directory: Session | None = None) -> StagedImport:
+    """Read, check and stage a datapackage for a first import, or (given the `directory` it goes into) for a
+    re-import. `step(what, rows)` is called between chunks (it may raise to stop)."""
+    stager = _Stager(Path(path), source, encoding, taxonomy_map, step or (lambda _what, _n: None), directory)
     try:
         return stager.run()
     except BaseException:
@@ -940,7 +970,7 @@ def _apply(session: Session, conn: Connection, staged: StagedImport, phase, canc
         refreshed = refresh_all(session)
         phase(0.85, "Rebuilding the full-text index")
     phase(0.95, "Recording the import")
-    now = dt.datetime.now()
+    now = utc_now()
     source_name = staged.source
     writer.insert(ImportedService.__table__, [
         {"source": source_name, "service_id": sid, "version": 1, "content_hash": staged.service_hash.get(sid, ""),

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ketdir.csvsafe import restore
 from ketdir.interop.dataset import ERROR, Problem
 from ketdir.interop.read_legacy import term_code
 from ketdir.needs import need_types
@@ -137,8 +138,8 @@ def parse_taxonomy_map(text: str, file: str = "taxonomy_map.csv") -> TaxonomyMap
                                        "the header must be: taxonomy,code_or_term,need.", code="taxonomy-map"))
         return result
     for number, row in enumerate(reader, start=2):
-        taxonomy = (row.get("taxonomy") or "").strip()
-        term = (row.get("code_or_term") or "").strip()
+        taxonomy = restore((row.get("taxonomy") or "").strip())  # as the terms file to fill in wrote them
+        term = restore((row.get("code_or_term") or "").strip())
         need = (row.get("need") or "").strip().lower()
         if not taxonomy or not term or not need:  # a term left without a need stays unmapped
             continue

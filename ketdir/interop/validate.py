@@ -31,10 +31,10 @@ from ketdir.interop.dataset import (
     Dataset,
     Problem,
     Table,
-    UnmappedTerm,
     column_default,
     columns,
 )
+from ketdir.interop.need_mapping import NO_NEED, NeedMapping
 from ketdir.interop.taxonomy_map import TaxonomyMap, load_taxonomy_map
 from ketdir.needs import TAXONOMY_NAME as NEED_TAXONOMY
 from ketdir.needs import need_types
@@ -444,81 +444,35 @@ class _Checker:
             terms.update(self._db_terms(wanted))
         taxonomy_names = {str(r["id"]): str(r.get("name") or "") for r in self.dataset.rows("taxonomy")}
         services = {r["id"] for r in self.dataset.rows("service") if r.get("id") is not None}
-        need_terms = {need_term_id(c): c for c in need_types().codes}
         if not attributes:
             attributes = self.dataset.table("attribute")
             attributes.columns |= {"id", "link_id", "taxonomy_term_id", "link_type", "link_entity"}
         existing_ids = {r.get("id") for r in attributes.rows}
-        has_need: set[str] = set()
-        unmapped: dict[str, tuple[int, dict]] = {}
-        unmapped_services: dict[str, set[str]] = defaultdict(set)
-        guessed: dict[str, tuple[int, dict, list[str]]] = {}
-        mapped_cache: dict[str, list[str]] = {}
-        added = 0
+        mapping = NeedMapping(self.taxonomy_map, terms, taxonomy_names, services)
         for i in range(len(attributes.rows)):
             row = attributes.rows[i]
-            link = row.get("link_id")
-            term_id = row.get("taxonomy_term_id")
-            if link not in services or term_id is None:
-                continue
-            if term_id in need_terms:
-                has_need.add(link)
-                continue
-            term = terms.get(term_id)
-            if term is None:
-                continue
-            if term_id not in mapped_cache:
-                needs = self.taxonomy_map.needs_for_term(term, taxonomy_names)
-                if not needs:
-                    needs = self.taxonomy_map.guess_needs(str(term.get("name") or ""))
-                    if needs:
-                        guessed[term_id] = (i, term, needs)
-                mapped_cache[term_id] = needs
-            needs = mapped_cache[term_id]
-            if not needs:
-                unmapped.setdefault(term_id, (i, term))
-                unmapped_services[term_id].add(link)
-                continue
-            for code in needs:
-                attr_id = stable_id(link, "need", code)
-                has_need.add(link)
+            for code in mapping.needs_for(row.get("link_id"), row.get("taxonomy_term_id"), i):
+                attr_id = stable_id(row["link_id"], "need", code)
                 if attr_id in existing_ids:
                     continue
                 existing_ids.add(attr_id)
-                need_row = {"id": attr_id, "link_id": link, "taxonomy_term_id": need_term_id(code),
+                need_row = {"id": attr_id, "link_id": row["link_id"], "taxonomy_term_id": need_term_id(code),
                             "link_type": "need", "link_entity": "service"}
                 for column in attributes.columns:  # every provided column is set on every row
                     need_row.setdefault(column, None)
                 attributes.rows.append(need_row)
                 attributes.where.append(attributes.where[i])
                 self.ids.setdefault("attribute", {})[attr_id] = len(attributes.rows) - 1
-                added += 1
-        labels = {n.code: n.label for n in need_types().all}
-        for term_id, (i, term, needs) in guessed.items():
-            self.add(WARNING, attributes, i, "taxonomy_term_id",
-                     f"the term “{term.get('name') or term_id}” ({term.get('taxonomy') or 'no taxonomy'}) was matched "
-                     f"by its name to {' and '.join(labels.get(n, n) for n in needs)}; check that is right (a terms "
-                     "file can say otherwise).", "guessed-term")
-        for term_id, (i, term) in unmapped.items():
-            taxonomy = str(term.get("taxonomy") or taxonomy_names.get(str(term.get("taxonomy_id") or "")) or "")
-            self.dataset.unmapped_terms.append(UnmappedTerm(taxonomy, str(term.get("code") or ""),
-                                                            str(term.get("name") or term_id),
-                                                            len(unmapped_services[term_id])))
-            self.add(WARNING, attributes, i, "taxonomy_term_id",
-                     f"the term “{term.get('name') or term.get('code') or term_id}” "
-                     f"({taxonomy or 'no taxonomy'}) is kept, but it does not map to a ketdir need type, so searching "
-                     "by need will not find these services by it. Choose a need type for it (ketdir import "
-                     "--unmapped-terms FILE, then --terms FILE; or Need types for terms… in the window).",
-                     "unmapped-term")
+        for i, message in mapping.guess_warnings():
+            self.add(WARNING, attributes, i, "taxonomy_term_id", message, "guessed-term")
+        for i, term, message in mapping.unmapped_terms():
+            self.dataset.unmapped_terms.append(term)
+            self.add(WARNING, attributes, i, "taxonomy_term_id", message, "unmapped-term")
         service_table = self.dataset.tables.get("service")
         if service_table:
             for i, row in enumerate(service_table.rows):
-                if row.get("id") is not None and row["id"] not in has_need:
-                    self.add(WARNING, service_table, i, None,
-                             "this service has no ketdir need type, so it is only found by searching its text. "
-                             "Give it one: its taxonomy terms' need types (--terms), a need column or a need for "
-                             "every row in a spreadsheet's mapping, or edit it after import.",
-                             "no-need")
+                if row.get("id") is not None and row["id"] not in mapping.has_need:
+                    self.add(WARNING, service_table, i, None, NO_NEED, "no-need")
 
     def _db_terms(self, ids: set[str]) -> dict[str, dict]:
         from ketdir.store.models import TaxonomyTerm

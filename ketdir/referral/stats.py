@@ -16,6 +16,7 @@ from typing import TextIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ketdir.csvsafe import neutralise
 from ketdir.referral.log import in_period
 from ketdir.store.models import ReferralLog, ReferralNeed, ReferralService, Service
 
@@ -170,11 +171,6 @@ def _by_week(session, start, end) -> list[Count]:
     return rows
 
 
-def _safe_cell(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula (a service name from an import could start with =)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def write_csv(stats: Stats, out: TextIO) -> int:
     """The rows of one grouping as CSV, with a header row. Returns the number of data rows."""
     writer = csv.writer(out)
@@ -185,7 +181,7 @@ def write_csv(stats: Stats, out: TextIO) -> int:
         elif stats.by == DISTRICT:
             writer.writerow([row.key, row.label, row.count])
         else:
-            writer.writerow([_safe_cell(row.key), _safe_cell(row.label), row.count])
+            writer.writerow([neutralise(row.key), neutralise(row.label), row.count])
     return len(stats.rows)
 
 

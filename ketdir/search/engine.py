@@ -33,11 +33,7 @@ def now_london() -> dt.datetime:
 
 
 def _local_time(at: dt.datetime | None) -> dt.datetime:
-    if at is None:
-        return now_london()
-    if at.tzinfo is None:
-        return at.replace(tzinfo=hours_mod.LONDON)
-    return at.astimezone(hours_mod.LONDON)
+    return now_london() if at is None else hours_mod.in_london(at)  # clock changes read as hours.py does
 
 
 def search(session: Session, query: Query, *, gazetteer: Gazetteer | None = None) -> Results:
@@ -242,6 +238,7 @@ def _resolve_place(query: Query, results: Results, gazetteer: Gazetteer | None) 
         results.place_message = f"“{near}” could be more than one place. Choose one."
     else:
         results.place_message = resolution.message or f"We couldn't find “{near}”. Try a postcode or a town."
+        results.place_suggestions = list(resolution.suggestions)
     return None, False
 
 

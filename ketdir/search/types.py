@@ -94,6 +94,7 @@ class Results:
     place: Place | None = None  # where "near" resolved to
     place_choices: list[Place] = field(default_factory=list)  # "near" was ambiguous: pick one
     place_message: str | None = None  # "near" could not be resolved: what happened and what to do
+    place_suggestions: list[str] = field(default_factory=list)  # ... and close names that do resolve
     message: str | None = None  # anything else the user should know (e.g. a query with no words)
     total_local: int = 0  # matches before the limit
     total_is_estimate: bool = False  # very many matches: total_local is an estimate (say "about")

@@ -445,7 +445,9 @@ class ImportSource(Base):
 class ImportedService(Base):
     """A service an import wrote: its `version` right after the import and the hash of what the source said.
     A later import compares them: another version means it was edited here since (a conflict if the source
-    changed it too); the same hash means the source has nothing new for it."""
+    changed it too); the same hash means the source has nothing new for it. The hash "retired"
+    (interop.apply.RETIRED_HASH): the source stopped listing it and the import retired it; listed again, it is
+    active again."""
 
     __tablename__ = "ketdir_imported_service"
     source: Mapped[str] = mapped_column(String(200), primary_key=True)

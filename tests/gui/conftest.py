@@ -43,6 +43,17 @@ def make_window(qtbot, qapp):
         window.shutdown()
 
 
+@pytest.fixture(autouse=True)
+def no_windows_left_open(qapp):
+    """Windows and dialogs a test left open (one that failed half way) would take the next test's keys."""
+    yield
+    from PySide6.QtWidgets import QApplication
+
+    for widget in QApplication.topLevelWidgets():
+        if widget.isVisible():
+            widget.hide()
+
+
 @pytest.fixture
 def window(make_window, directory):
     return make_window(directory)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpers import names, rows, settle, type_into
+from helpers import choose_result, names, rows, settle, type_into
 
 from ketdir.gui.detail_html import service_html
 from ketdir.gui.results_model import Role, badges_for
@@ -34,6 +34,7 @@ def test_window_shows_the_demo_without_a_verified_badge(qtbot, window):
     assert [b.kind for b in badges["Demo Outreach Van"]] == ["demo"]
     type_into(qtbot, window.search_edit, "demo outreach")
     settle(qtbot, window)
+    choose_result(qtbot, window)  # nothing is selected until the person selects
     qtbot.waitUntil(lambda: "DEMO — not a real service" in window.detail_pane.browser.toPlainText())
     text = window.detail_pane.browser.toPlainText()
     assert "Verified" not in text and "✓" not in text

@@ -71,6 +71,46 @@ def test_import_a_small_hsds_file_from_the_file_menu(qtbot, window, tmp_path, mo
     assert names(window) == ["Harbour Ketamine Support"]
 
 
+def import_in_the_window(qtbot, window, monkeypatch, path: Path) -> tuple[str, str]:
+    """Ctrl+I, choose the file, Check, Import, Close: (what the check said, what the import said)."""
+    window.activateWindow()  # back to the window after an earlier dialog, as a person clicks on it
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    dialog = open_dialog_with_ctrl_i(qtbot, window)
+    choose_file(qtbot, dialog, monkeypatch, path)
+    with qtbot.waitSignal(dialog.checked, timeout=30000):
+        qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    plan = dialog.plan_text.toPlainText()
+    with qtbot.waitSignal(dialog.imported, timeout=60000):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    status = dialog.status.text()
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+    return plan, status
+
+
+def test_a_service_the_source_no_longer_lists_is_retired_and_leaves_the_results(qtbot, window, tmp_path,
+                                                                                 monkeypatch):
+    feed = tmp_path / "harbour-feed.json"
+    harbour = json.loads(small_hsds_file(tmp_path).read_text(encoding="utf-8"))
+    lighthouse = {"id": "6c4a3f1b-0d2e-4f80-9b3c-4d5e6f7a8b9c", "name": "Lighthouse Ketamine Clinic",
+                  "status": "active", "description": "Bladder clinic for people who use ketamine.",
+                  "assured_date": "2026-10-01"}
+    feed.write_text(json.dumps([harbour, lighthouse]), encoding="utf-8")
+    import_in_the_window(qtbot, window, monkeypatch, feed)
+    type_into(qtbot, window.search_edit, "lighthouse")
+    settle(qtbot, window)
+    assert names(window) == ["Lighthouse Ketamine Clinic"]
+
+    feed.write_text(json.dumps([harbour]), encoding="utf-8")  # the source no longer lists the clinic
+    plan, status = import_in_the_window(qtbot, window, monkeypatch, feed)
+    assert "1 retired (no longer in the source)" in plan and "Retired: Lighthouse Ketamine Clinic" in plan
+    assert "leave search and the API, and keep their record and history" in plan
+    assert "0 new, 0 updated, 1 retired (no longer in the source)" in status
+    qtbot.keyClick(window.search_edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    type_into(qtbot, window.search_edit, "lighthouse")  # the same search again
+    settle(qtbot, window)
+    assert names(window) == []
+
+
 def test_stop_during_the_import_changes_nothing(qtbot, window, tmp_path, monkeypatch):
     dialog = open_dialog_with_ctrl_i(qtbot, window)
     choose_file(qtbot, dialog, monkeypatch, small_hsds_file(tmp_path))

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QFont, QPalette
 
-from helpers import names, settle, type_into
+from helpers import choose_result, names, settle, type_into
 from ketdir.gui import theme
 from ketdir.paths import bundled_db
 
@@ -57,6 +57,6 @@ def test_smoke_on_the_bundled_directory(qtbot, make_window):
         settle(qtbot, window)
         assert "ketamine" in window.readings_bar.text()
         assert names(window)
-        assert window.current_detail() is not None
+        assert choose_result(qtbot, window).name == names(window)[0]
     finally:
         directory.close()

@@ -1,4 +1,4 @@
-"""The results model and delegate without a database; the search worker's stale-result rule."""
+"""The results model and delegate without a database; live search's newest-answer rule and its two phases."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QStyleOptionViewItem
 from ketdir.geo import Place
 from ketdir.gui.results_delegate import ResultsDelegate
 from ketdir.gui.results_model import HEADER, HIT, ResultsModel, Role, distance_text
-from ketdir.gui.search_worker import SearchController
 from ketdir.search.types import Hit, OpenState, Query, Results
 
 
@@ -88,47 +87,78 @@ def test_rows_grow_with_the_font_200_percent(qapp):
     assert double.height() > normal.height() * 1.7
 
 
-class _FakeSession:
-    def in_transaction(self):
-        return False
+class _Searcher:
+    """Answers like app.search.Searcher, from a function of the query (on the worker's threads)."""
 
-    def rollback(self):
-        pass
+    def __init__(self, answer):
+        self.answer = answer
+        self.asked: list[Query] = []
 
-    def close(self):
-        pass
+    def search(self, query):
+        from ketdir.app.search import Found
+
+        self.asked.append(query)
+        return Found(self.answer(query), 0.001)
+
+
+def _live(qapp, answer):
+    from ketdir.gui.live_search import LiveSearch
+    from ketdir.gui.workers import Worker
+
+    worker = Worker(threads=2)
+    searcher = _Searcher(answer)
+    live = LiveSearch(searcher, worker)
+    live.pause_ms = 50
+    return live, searcher, worker
 
 
 def test_a_slow_old_search_never_replaces_a_newer_one(qtbot, qapp):
     release = threading.Event()
 
-    def search(_session, query):
+    def answer(query):
         if query.text == "slow":
             release.wait(5)
         return Results(query=query)
 
-    controller = SearchController(_FakeSession, search)
+    live, searcher, worker = _live(qapp, answer)
     shown = []
-    controller.results.connect(lambda seq, res, _s: shown.append(res.query.text))
-    controller.submit(Query(text="slow"))
-    controller.submit(Query(text="newer"))
-    controller.submit(Query(text="newest"))  # replaces "newer" while "slow" runs
+    live.answered.connect(lambda a: shown.append((a.results.query.text, a.counted)))
+    live.ask(Query(text="slow"))
+    live.ask(Query(text="newer"))
+    live.ask(Query(text="newest"))  # replaces "newer", which waited while "slow" ran
     time.sleep(0.05)
     release.set()
-    qtbot.waitUntil(lambda: controller.idle, timeout=5000)
-    assert shown == ["newest"]
-    controller.close()
+    qtbot.waitUntil(lambda: live.settled, timeout=5000)
+    assert shown == [("newest", False), ("newest", True)]  # the results, then the counts after the pause
+    assert [q.text for q in searcher.asked] == ["slow", "newest", "newest"]  # "newer" was never searched
+    assert [q.with_counts for q in searcher.asked] == [False, False, True]
+    worker.shutdown()
 
 
-def test_a_failing_search_is_a_message(qtbot, qapp):
-    def search(_session, query):
-        raise RuntimeError("database disk image is malformed")
+def test_counts_wait_for_a_pause_and_a_keystroke_cancels_them(qtbot, qapp):
+    live, searcher, worker = _live(qapp, lambda query: Results(query=query))
+    live.pause_ms = 300
+    live.ask(Query(text="k"))
+    qtbot.waitUntil(lambda: live.listed, timeout=5000)
+    assert not live.settled  # the counts are still to come
+    live.ask(Query(text="ke"))  # typing goes on before the pause ends
+    qtbot.waitUntil(lambda: live.settled, timeout=5000)
+    assert [(q.text, q.with_counts) for q in searcher.asked] == [("k", False), ("ke", False), ("ke", True)]
+    worker.shutdown()
 
-    controller = SearchController(_FakeSession, search)
-    with qtbot.waitSignal(controller.failed, timeout=5000) as blocker:
-        controller.submit(Query(text="x"))
-    assert blocker.args[0].startswith("Search did not work")
-    controller.close()
+
+def test_a_search_the_database_refuses_is_a_message(qtbot, qapp):
+    from ketdir.problems import Unavailable
+
+    def answer(_query):
+        raise Unavailable("The directory is busy (an import is running). Your search will work again in a moment.")
+
+    live, _searcher, worker = _live(qapp, answer)
+    with qtbot.waitSignal(live.failed, timeout=5000) as blocker:
+        live.ask(Query(text="x"))
+    assert isinstance(blocker.args[0], Unavailable) and "busy" in str(blocker.args[0])
+    assert live.listed  # the window stops waiting for this query
+    worker.shutdown()
 
 
 def test_tel_links():

@@ -1,4 +1,4 @@
-"""Hostile data renders inert; a database that cannot be opened gives a dialog, not a traceback."""
+"""Hostile data renders inert; a database that cannot be opened gives a message, not a traceback."""
 from __future__ import annotations
 
 import re
@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QMessageBox
 
-from helpers import settle, type_into
+from helpers import choose_result, settle, type_into
 from ketdir.gui import app as gui_app
 from ketdir.gui.detail_pane import SafeBrowser
 from ketdir.gui.html import clean_data, safe_url
@@ -40,8 +40,8 @@ def test_a_hostile_description_renders_inert(qtbot, hostile_window):
     window = hostile_window
     type_into(qtbot, window.search_edit, "hostile")
     settle(qtbot, window)
-    detail = window.current_detail()
-    assert detail is not None and detail.name == "Hostile Test Service"
+    detail = choose_result(qtbot, window)
+    assert detail.name == "Hostile Test Service"
     browser = window.detail_pane.browser
     html = browser.toHtml().lower()
     for bad in ("<script", "alert(", "javascript:", "file:", "<img", "tracker.example", "onclick", "steal(",
@@ -81,39 +81,48 @@ def test_safe_url_and_clean_data():
     assert "<script" not in clean_data("<p>x</p><script>y()</script>")
 
 
-def _capture_dialogs(monkeypatch) -> list[tuple[str, str]]:
-    shown: list[tuple[str, str]] = []
+def _run_and_read_the_message(path) -> tuple[int, str, str]:
+    """Start the window as `ketdir` does; when the problem box appears, read it and press Close as a person would.
+    Returns (exit code, the box's heading, its message)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
 
-    def fake_exec(box):
-        shown.append((box.text(), box.informativeText()))
-        return QMessageBox.StandardButton.Close
+    seen: list[tuple[str, str]] = []
 
-    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
-    return shown
+    def answer_the_box(tries: int = 500) -> None:
+        boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "problemBox" and w.isVisible()]
+        if boxes:
+            seen.append((boxes[0].text(), boxes[0].informativeText()))
+            boxes[0].button(QMessageBox.StandardButton.Close).click()
+        elif tries:
+            QTimer.singleShot(20, lambda: answer_the_box(tries - 1))
+        else:
+            QApplication.instance().exit(99)  # no message came: fail rather than hang
+
+    QTimer.singleShot(20, answer_the_box)
+    code = gui_app.run(str(path))
+    assert seen, "no message was shown"
+    return code, *seen[0]
 
 
-def test_a_corrupt_database_gives_a_dialog_that_says_what_to_do(tmp_path, qapp, monkeypatch):
+def test_a_corrupt_database_gives_a_message_that_says_what_to_do(tmp_path, qapp):
     bad = tmp_path / "broken.db"
     bad.write_bytes(b"SQLite format 3\x00" + b"\x13\x37" * 4000)
-    shown = _capture_dialogs(monkeypatch)
-    assert gui_app.open_or_explain(str(bad)) is None
-    assert len(shown) == 1
-    title, message = shown[0]
+    code, title, message = _run_and_read_the_message(bad)
+    assert code == 2
     assert title == "ketdir cannot open the directory"
     assert "broken.db" in message
     assert "Traceback" not in message
     assert "backup" in message or "build-db" in message  # it says what to do
 
 
-def test_run_returns_without_a_window_when_the_database_is_missing(tmp_path, qapp, monkeypatch):
-    shown = _capture_dialogs(monkeypatch)
-    assert gui_app.run(str(tmp_path / "nowhere.db")) == 2
-    assert "There is no database" in shown[0][1]
+def test_run_ends_with_code_2_when_the_database_is_missing(tmp_path, qapp):
+    code, _title, message = _run_and_read_the_message(tmp_path / "nowhere.db")
+    assert code == 2 and "There is no database" in message
 
 
-def test_not_a_database_at_all(tmp_path, qapp, monkeypatch):
+def test_not_a_database_at_all(tmp_path, qapp):
     text = tmp_path / "notes.db"
     text.write_text("these are my notes, not a database")
-    shown = _capture_dialogs(monkeypatch)
-    assert gui_app.open_or_explain(str(text)) is None
-    assert "not a ketdir database" in shown[0][1]
+    code, _title, message = _run_and_read_the_message(text)
+    assert code == 2 and "not a ketdir database" in message

@@ -5,6 +5,7 @@ from tests import backends
 from tests.factories import build, record
 
 from helpers import names, settle, type_into
+from ketdir.gui.results_model import Role
 
 CLINICS = [record(f"Bladder Clinic {i:03d}", needs=["bladder-urology"] + (["chemsex"] if i >= 117 else []),
                   lat=51.5 + 0.001 * i, lon=-0.1, description="Urology.") for i in range(120)]
@@ -32,4 +33,37 @@ def test_window_on_a_server_says_at_least_while_typing_and_counts_when_typing_pa
             assert model.index(model.row_of("chemsex")).data().endswith("(3)")  # not in the sample: read again
             assert model.index(model.row_of("sexual-health")).data().endswith("(0)")
         finally:
+            directory.close()
+
+
+def test_another_desks_edit_on_the_server_appears_within_seconds(qtbot, make_window):
+    """Two desks on one PostgreSQL directory: one renames a service; the other's open window shows the new name
+    within a few seconds, says so, and keeps the person's selection."""
+    from helpers import choose_result
+    from ketdir.app import open_directory, writing
+    from ketdir.store.index import refresh
+    from ketdir.store.models import Service
+
+    with backends.pg_database() as url:
+        directory = build(url, CLINICS[:3])
+        other_desk = open_directory(url)
+        try:
+            window = make_window(directory)
+            window.watch.start(200)  # the window looks every 3 s; sooner here
+            type_into(qtbot, window.search_edit, "bladder")
+            settle(qtbot, window)
+            chosen = choose_result(qtbot, window, steps=2)
+            with writing(other_desk) as session:
+                first = session.get(Service, window.model.index(window.model.first_hit_row(), 0).data(Role.ServiceId))
+                first.name = "Bladder Clinic Renamed Elsewhere"
+                session.flush()
+                refresh(session, [first.id])
+            with qtbot.waitSignal(window.refreshed, timeout=10000):
+                pass
+            settle(qtbot, window)
+            assert "Bladder Clinic Renamed Elsewhere" in names(window)
+            assert window.current_detail().id == chosen.id
+            assert "directory was updated" in window.status_notice.text()
+        finally:
+            other_desk.close()
             directory.close()

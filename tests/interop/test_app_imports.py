@@ -18,7 +18,7 @@ def test_check_writes_nothing_and_apply_makes_the_directory(tmp_path):
     assert check.can_apply and len(check.plan.new) == 1
     assert check.read_line().startswith(f"Read {SERVICE_FULL} (json):") and "1 service," in check.read_line()
     done = imports.apply_import(target, check)
-    assert (done.new, done.changed, done.removed) == (1, 0, 0)
+    assert (done.new, done.changed, done.retired) == (1, 0, 0)
     assert rows(target, "SELECT count(*) FROM service") == [(1,)]
     with pytest.raises(Refused, match="done already"):
         imports.apply_import(target, check)

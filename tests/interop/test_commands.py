@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from interop_helpers import CSV_EXAMPLE, SERVICE_FULL
+from interop_helpers import CSV_EXAMPLE, SERVICE_FULL, rows
+from packages import services, sid, write_package
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 
@@ -61,6 +62,25 @@ def test_reimport_reports_nothing_to_change(db, capsys):
     assert code == 0
     assert "0 new, 0 changed, 1 unchanged" in output
     assert "Nothing to change" in output
+
+
+def test_a_reimport_says_what_it_retires_in_the_dry_run_and_when_it_is_done(db, tmp_path, capsys):
+    source = write_package(tmp_path / "feed", services(4))
+    assert run(capsys, "--db", str(db), "import", str(source), "--source", "feed")[0] == 0
+    write_package(source, services(1))
+    code, output = run(capsys, "--db", str(db), "import", str(source), "--source", "feed", "--dry-run")
+    assert code == 0, output
+    assert "Services: 0 new, 0 changed, 1 unchanged, 3 retired (no longer in the source), 0 in conflict." in output
+    assert f"  Retired: Service 3 ({sid(3)})" in output and "Dry run: nothing was changed." in output
+    assert rows(db, "SELECT count(*) FROM service WHERE status = 'active'") == [(4,)]
+    code, output = run(capsys, "--db", str(db), "import", str(source), "--source", "feed")
+    assert code == 0, output
+    assert "0 new, 0 updated, 3 retired (no longer in the source), 0 conflict(s) kept as edited here" in output
+    assert rows(db, "SELECT status, count(*) FROM service GROUP BY status ORDER BY status") == \
+        [("active", 1), ("inactive", 3)]
+    code, output = run(capsys, "--db", str(db), "search", "Service", "--json")
+    found = json.loads(output)
+    assert code == 0 and [hit["name"] for hit in found["local"] + found["national"]] == ["Service 0"]
 
 
 def test_bad_mapping_file_is_a_usage_problem(tmp_path, capsys):

@@ -172,3 +172,21 @@ def test_unmapped_terms_are_written_out_and_read_back(tmp_path, capsys):
     assert main(["--db", str(db), "import", str(JSON / "service.json"), "--terms", str(terms)]) == 0
     assert "Gardening club" not in capsys.readouterr().out  # mapped now: no warning about it
     assert rows(db, NEEDS) == [("advice",), ("drug-treatment",), ("peer-support",)]
+
+
+def test_the_terms_file_is_safe_to_open_in_a_spreadsheet_and_still_reads_back(tmp_path, capsys):
+    """A term whose code or name a spreadsheet would run as a formula is written neutralised (csvsafe), and the
+    file read back (as an editor leaves it, apostrophes kept) still maps that term."""
+    source = (JSON / "service.json").read_text(encoding="utf-8")
+    source = source.replace('"LC-900"', '"-900"').replace('"Gardening club"', '"=HYPERLINK(\\"http://x.example\\")"')
+    feed, db, terms = tmp_path / "service.json", tmp_path / "d.db", tmp_path / "terms.csv"
+    feed.write_text(source, encoding="utf-8")
+    assert main(["--db", str(db), "import", str(feed), "--dry-run", "--unmapped-terms", str(terms)]) == 0
+    lines = terms.read_text(encoding="utf-8").splitlines()
+    assert lines[1] == "Local categories,'-900,,\"'=HYPERLINK(\"\"http://x.example\"\")\",1"
+    filled_in = lines[1].replace(",,", ",peer-support,", 1)
+    terms.write_text(f"{lines[0]}\n{filled_in}\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--db", str(db), "import", str(feed), "--terms", str(terms)]) == 0
+    assert "HYPERLINK" not in capsys.readouterr().out  # mapped: no warning about it
+    assert rows(db, NEEDS) == [("advice",), ("drug-treatment",), ("peer-support",)]

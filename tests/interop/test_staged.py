@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from interop_helpers import CSV_EXAMPLE, REALWORLD, copy_tree, export, rows
 from dump import content_dump, diff
-from packages import services, write_package
+from packages import services, sid, write_package
 
 from ketdir.app import imports
 from ketdir.interop import stage
@@ -145,14 +145,16 @@ def test_a_staged_import_can_be_stopped_and_changes_nothing(tmp_path, monkeypatc
     assert not db.exists() or rows(db, "SELECT count(*) FROM service") == [(0,)]
 
 
-def test_only_a_first_import_is_staged(tmp_path, monkeypatch):
+def test_only_a_large_datapackage_is_staged(tmp_path, monkeypatch):
     monkeypatch.setattr(stage, "MIN_BYTES", 0)
     package = write_package(tmp_path / "feed", services(5))
     db = tmp_path / "d.db"
     first = imports.check_import(db, package)
-    assert first.staged is not None
+    assert first.staged is not None and not first.staged.reimport
     imports.apply_import(db, first)
-    assert imports.check_import(db, package).staged is None  # the directory has services now: compared
+    assert imports.check_import(db, package).staged is None  # the same file again: answered from its record
+    write_package(package, services(6))
+    assert imports.check_import(db, package).staged.reimport  # a changed one: staged and compared
     spreadsheet = tmp_path / "sheet.csv"
     spreadsheet.write_text("Name\nHope\n", encoding="utf-8")
     assert imports.check_import(tmp_path / "other.db", spreadsheet).staged is None
@@ -170,5 +172,7 @@ def test_the_same_large_package_again_is_not_read_again(tmp_path, monkeypatch):
     assert imports.apply_import(db, again).new == 0
     (package / "services.csv").write_text((package / "services.csv").read_text(encoding="utf-8")
                                           .replace("Service 3,", "Service Three,"), encoding="utf-8")
-    changed = imports.check_import(db, package)  # one byte differs: read and compared
-    assert changed.dataset is not None and len(changed.plan.changed) == 1
+    changed = imports.check_import(db, package)  # one byte differs: staged and compared (staged_reimport)
+    assert changed.staged is not None and changed.staged.reimport and changed.plan.changed == [sid(3)]
+    assert imports.apply_import(db, changed).changed == 1
+    assert rows(db, f"SELECT name FROM service WHERE id = '{sid(3)}'") == [("Service Three",)]
