@@ -12,14 +12,17 @@ served.
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ketdir.api import public
@@ -30,16 +33,37 @@ from ketdir.app import Directory, reading
 from ketdir.interop import nested_rows
 from ketdir.interop.export import Tree, hsds_object
 from ketdir.interop.nested_rows import rows_where
-from ketdir.problems import NotFound
+from ketdir.problems import NotFound, Unavailable
 from ketdir.search import Query, search
 from ketdir.store.index import GENERATION_KEY
 from ketdir.store.models import DatasetMeta, Location, Organization, Service, ServiceAtLocation
+from ketdir.store.row_reads import Read, Through, read_rows
 
+log = logging.getLogger("ketdir.api")
 SEARCH_LIMIT = 50  # local services a search lists, best first, then national lines: as many as the window shows
 METRES_PER_DEGREE = 111_195.0
 COUNTS_KEPT = 512
+_GENERATION = Read(DatasetMeta.__table__, "key", (GENERATION_KEY,))
 _MINIMAL = select(Service.id, Service.name, Service.status, Service.last_modified).where(
     Service.id.in_(bindparam("ids", expanding=True)))
+
+
+def _answered_again_after_a_lost_connection(method: Callable) -> Callable:
+    """A connection the database server closed (a restart, an idle timeout) is found only by using it, since the
+    server pings no connection before a request (ketdir.api.server): the pool is then emptied, and the request is
+    answered once more, on a new connection."""
+    @functools.wraps(method)
+    def answer(self: Catalogue, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except Unavailable as problem:
+            lost = problem.__cause__
+            if not (isinstance(lost, DBAPIError) and lost.connection_invalidated):
+                raise
+            log.warning("a database connection was lost (%s); answering again on a new one", lost.orig)
+            self.directory.engine.dispose()
+            return method(self, *args, **kwargs)
+    return answer
 
 
 @dataclass
@@ -63,9 +87,10 @@ class Catalogue:
 
     # ------------------------------------------------------------------------------------------- services
 
+    @_answered_again_after_a_lost_connection
     def services(self, q: ListQuery) -> dict[str, Any]:
         with self._reading() as session:
-            gen = self._current(session)
+            gen = None if q.search else self._current(session)  # a search counts nothing; see _nested
             filters = _service_filters(q)
             where = public.published(self.include_demo) + filters
             if q.search:
@@ -80,11 +105,11 @@ class Catalogue:
                                                 .limit(q.page.per_page).offset(q.page.offset)).scalars())
             return page_of(self._service_items(session, gen, page_ids, q), total, q.page)
 
+    @_answered_again_after_a_lost_connection
     def service(self, service_id: str) -> dict[str, Any]:
         with self._reading() as session:
-            gen = self._current(session)
             if is_possible_id(service_id):
-                tree = Tree(nested_rows.for_services(session, [service_id], gen.links, gen.vocabulary.rows))
+                tree = self._nested(session, nested_rows.for_services, [service_id])
                 row = tree.rows["service"].get(service_id)
                 if row is not None and public.is_published(row, self.include_demo):
                     return public.service_object(tree.service(row))
@@ -104,7 +129,7 @@ class Catalogue:
                                                          *public.published(self.include_demo))).first()
         return found is not None
 
-    def _service_items(self, session: Session, gen: _Generation, ids: list[str], q: ListQuery) -> list[dict]:
+    def _service_items(self, session: Session, gen: _Generation | None, ids: list[str], q: ListQuery) -> list[dict]:
         if q.full:
             return self._full_services(session, gen, ids)
         if q.minimal:  # up to 10,000 a page: read in chunks (a database takes only so many values at once)
@@ -115,9 +140,10 @@ class Catalogue:
         return self._plain_services(session, ids)
 
     def _plain_services(self, session: Session, ids: list[str]) -> list[dict]:
-        """Services with their one-to-one fields and their organisation."""
-        rows = rows_where(session, "service", "id", ids)
-        orgs = rows_where(session, "organization", "id", {r["organization_id"] for r in rows.values()})
+        """Services with their one-to-one fields and their organisation (read together: one round trip)."""
+        rows, orgs = read_rows(session.connection(), [
+            Read(Service.__table__, "id", ids),
+            Read(Organization.__table__, "id", ids, Through(Service.__table__, "id", "organization_id"))])
         out = []
         for sid in ids:
             row = rows.get(sid)
@@ -129,13 +155,14 @@ class Catalogue:
             out.append(public.service_object(obj))
         return out
 
-    def _full_services(self, session: Session, gen: _Generation, ids: list[str]) -> list[dict]:
-        tree = Tree(nested_rows.for_services(session, ids, gen.links, gen.vocabulary.rows))
+    def _full_services(self, session: Session, gen: _Generation | None, ids: list[str]) -> list[dict]:
+        tree = self._nested(session, nested_rows.for_services, ids, gen)
         return [public.service_object(tree.service(tree.rows["service"][sid])) for sid in ids
                 if sid in tree.rows["service"]]
 
     # ------------------------------------------------------------------------------ service at locations
 
+    @_answered_again_after_a_lost_connection
     def service_at_locations(self, q: ListQuery) -> dict[str, Any]:
         with self._reading() as session:
             gen = self._current(session)
@@ -164,6 +191,7 @@ class Catalogue:
                                                 .limit(q.page.per_page).offset(q.page.offset)).scalars())
             return page_of(self._sal_items(session, gen, page_ids, q.full), total, q.page)
 
+    @_answered_again_after_a_lost_connection
     def service_at_location(self, sal_id: str) -> dict[str, Any]:
         with self._reading() as session:
             gen = self._current(session)
@@ -178,8 +206,8 @@ class Catalogue:
     def _sal_items(self, session: Session, gen: _Generation, ids: list[str], full: bool) -> list[dict]:
         """Each link with its location and the one-to-one fields of its service: the location nested fully
         when `full`, by its own fields otherwise."""
-        tree = Tree(nested_rows.for_service_at_locations(session, ids, gen.links, gen.vocabulary.rows) if full else
-                    _sal_rows(session, ids))
+        tree = (self._nested(session, nested_rows.for_service_at_locations, ids, gen) if full else
+                Tree(_sal_rows(session, ids)))
         out = []
         for sal_id in ids:
             row = tree.rows["service_at_location"].get(sal_id)
@@ -203,6 +231,7 @@ class Catalogue:
 
     # -------------------------------------------------------------------------------------- organisations
 
+    @_answered_again_after_a_lost_connection
     def organizations(self, q: ListQuery) -> dict[str, Any]:
         with self._reading() as session:
             gen = self._current(session)
@@ -216,6 +245,7 @@ class Catalogue:
             return page_of(self._organization_items(session, gen, ids, full, q.full_service if full else None),
                            total, q.page)
 
+    @_answered_again_after_a_lost_connection
     def organization(self, organization_id: str, *, full_service: bool = False) -> dict[str, Any]:
         with self._reading() as session:
             gen = self._current(session)
@@ -233,8 +263,8 @@ class Catalogue:
                             full_service: bool | None) -> list[dict]:
         """Organisations: nested fully when `full`; with their published services (one-to-one fields, or fully
         nested when `full_service`) unless full_service is None."""
-        tree = Tree(nested_rows.for_organizations(session, ids, gen.links, gen.vocabulary.rows) if full else
-                    {"organization": rows_where(session, "organization", "id", ids)})
+        tree = (self._nested(session, nested_rows.for_organizations, ids, gen) if full else
+                Tree({"organization": rows_where(session, "organization", "id", ids)}))
         services: dict[str, list[str]] = {}
         if full_service is not None:
             for org_id, sid in session.execute(select(Service.organization_id, Service.id).where(
@@ -257,11 +287,13 @@ class Catalogue:
 
     # ----------------------------------------------------------------------------------------- taxonomies
 
+    @_answered_again_after_a_lost_connection
     def taxonomies(self, q: ListQuery) -> dict[str, Any]:
         with self._reading() as session:
             found = self._current(session).vocabulary.taxonomies(q.search)
         return page_of([hsds_object("taxonomy", r) for r in q.page.slice(found)], len(found), q.page)
 
+    @_answered_again_after_a_lost_connection
     def taxonomy(self, taxonomy_id: str) -> dict[str, Any]:
         with self._reading() as session:
             vocabulary = self._current(session).vocabulary
@@ -272,6 +304,7 @@ class Catalogue:
         obj["taxonomy_terms"] = [hsds_object("taxonomy_term", t) for t in vocabulary.terms(taxonomy_id=taxonomy_id)]
         return obj
 
+    @_answered_again_after_a_lost_connection
     def taxonomy_terms(self, q: ListQuery) -> dict[str, Any]:
         with self._reading() as session:
             vocabulary = self._current(session).vocabulary
@@ -279,6 +312,7 @@ class Catalogue:
                                  top_only=q.top_only)
         return page_of([vocabulary.term_object(r) for r in q.page.slice(found)], len(found), q.page)
 
+    @_answered_again_after_a_lost_connection
     def taxonomy_term(self, term_id: str) -> dict[str, Any]:
         with self._reading() as session:
             vocabulary = self._current(session).vocabulary
@@ -299,8 +333,10 @@ class Catalogue:
                 session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             yield session
 
-    def _current(self, session: Session) -> _Generation:
-        key = session.execute(select(DatasetMeta.value).where(DatasetMeta.key == GENERATION_KEY)).scalar() or "0"
+    def _current(self, session: Session, key: str | None = None) -> _Generation:
+        """What is kept for the directory as it is now (`key`: its generation, if this request has read it)."""
+        if key is None:
+            key = session.execute(select(DatasetMeta.value).where(DatasetMeta.key == GENERATION_KEY)).scalar() or "0"
         with self._lock:
             gen = self._generation
         if gen is not None and gen.key == key:
@@ -309,6 +345,25 @@ class Catalogue:
         with self._lock:
             self._generation = gen
         return gen
+
+    def _nested(self, session: Session, read: Callable[..., nested_rows.Rows], ids: list[str],
+                gen: _Generation | None = None) -> Tree:
+        """Records nested fully (`read`: nested_rows.for_services, ...), by what is kept for the generation `gen`
+        this request has checked. Without one, the generation is read with the first level of rows (in the same
+        round trip on PostgreSQL), using what was kept for the last one; when the directory has changed since
+        (an edit, an import), the rows are read again for the new one."""
+        if gen is None:
+            with self._lock:
+                last = self._generation
+            if last is not None:
+                rows = read(session, ids, last.links, last.vocabulary.rows, also=[_GENERATION])
+                key = (rows["ketdir_meta"].get(GENERATION_KEY) or {}).get("value") or "0"
+                if key == last.key:
+                    return Tree(rows)
+                gen = self._current(session, key)
+            else:
+                gen = self._current(session)
+        return Tree(read(session, ids, gen.links, gen.vocabulary.rows))
 
     def _count(self, session: Session, gen: _Generation, statement: Select) -> int:
         """A count, kept for this generation (the same filters page after page cost one count)."""

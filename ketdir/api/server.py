@@ -47,7 +47,7 @@ def serve(db: str | None, host: str, port: int, options: ServeOptions, *, worker
           access_log: bool = False, say: Callable[[str], None] = print) -> None:
     """Publish the directory at `db` until stopped (Ctrl+C, or SIGTERM). Raises Unavailable or BadInput before
     listening; `say` gets what to tell the person (where it listens; that it stopped)."""
-    directory = open_directory(db)  # here first, so a directory that cannot be used is said before listening
+    directory = open_directory(db, ping_connections=False)  # here first, so a directory that cannot be used is said before listening
     sock = bind(host, port)
     shown = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}/"
     say(f"Publishing {directory.display_url} as an Open Referral UK 3.0 API at {shown} (read-only). "
@@ -93,4 +93,4 @@ def app_from_environment():
     config = json.loads(os.environ[ENV])
     options = config["options"]
     options["cors_origins"] = tuple(options["cors_origins"])
-    return create_app(open_directory(config["db"]), ServeOptions(**options))
+    return create_app(open_directory(config["db"], ping_connections=False), ServeOptions(**options))

@@ -18,9 +18,12 @@ from ketdir.store.engine import open_directory as _open
 DRIVER_ERRORS = (OperationalError, DatabaseError, InterfaceError)
 
 
-def open_directory(db: str | os.PathLike | None = None, *, create: bool = False) -> Directory:
-    """The directory at `db` (a path or URL; default $KETDIR_DB or the bundled file). Raises Unavailable."""
-    return _open(db, create=create)
+def open_directory(db: str | os.PathLike | None = None, *, create: bool = False,
+                   ping_connections: bool = True) -> Directory:
+    """The directory at `db` (a path or URL; default $KETDIR_DB or the bundled file). Raises Unavailable.
+    ping_connections=False: no round trip to a database server before each use of a pooled connection, for a
+    server whose requests are few reads each and that answers again after a lost connection (ketdir serve)."""
+    return _open(db, create=create, ping_connections=ping_connections)
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ in restores exactly what the database held.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ class ExtensionField:
     default: Any
     description: str
 
-    @property
+    @functools.cached_property  # a hash each time: asked for every record the API writes
     def term_id(self) -> str:
         return stable_id("ketdir-field", self.table, self.name)
 

@@ -2,25 +2,29 @@
 fully nested, for `ketdir.interop.export.Tree` to nest.
 
 The export reads every table whole; the API answers for one service, or one page of them, in milliseconds, so
-it reads the rows those records own and the records they point to, table by table, by id. Several links
+it reads the rows those records own and the records they point to, level by level: the rows a service owns
+(and, through them, the rows those point to), then the rows those own, each level one read per table and
+column for all the parents (`Follow`), sent together (`ketdir.store.row_reads`: one round trip on PostgreSQL).
+A service is two levels. Several links
 (a phone's contact, a schedule's location ...) have no index in the directory; a read by such a column would
 scan its table, so a link is read only when some row of the directory uses it at all (`LinkUse`, asked once per
 index generation by the caller).
 """
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketdir.interop.dataset import MODELS, TABLE_ORDER
+from ketdir.store.row_reads import Read, Through, read_rows
 
 Rows = dict[str, dict[Any, dict[str, Any]]]  # table -> id -> row
-CHUNK = 500  # ids per IN (...): well under every backend's limit on bound parameters
+CHUNK = 500  # ids per IN (...) where a list is written out: well under every backend's limit on bound parameters
 
 # The links the reader follows from a row to the rows it owns: (table, column). Read only when some row of the
 # directory uses them; several have no index, and a read by them would scan the table to find nothing.
@@ -61,113 +65,119 @@ class LinkUse:
         return link not in LINKS or link in self.used
 
 
-@functools.cache
-def _statement(table: str, column: str) -> Select:
-    """SELECT every column of `table` WHERE `column` IN (:values), made once (this runs a dozen times a request)."""
-    model_table = MODELS[table].__table__
-    return select(*model_table.c).where(model_table.c[column].in_(bindparam("values", expanding=True)))
-
-
 def rows_where(session: Session, table: str, column: str, values: Iterable[Any]) -> dict[Any, dict[str, Any]]:
     """Rows of `table` (id -> row) whose `column` is one of `values`."""
-    wanted = sorted({v for v in values if v is not None})
-    found: dict[Any, dict[str, Any]] = {}
-    statement = _statement(table, column)
-    for start in range(0, len(wanted), CHUNK):
-        for row in session.execute(statement, {"values": wanted[start:start + CHUNK]}):
-            found[row.id] = dict(row._mapping)
-    return found
+    return read_rows(session.connection(), [Read(MODELS[table].__table__, column, list(values))])[0]
 
 
-class _Reader:
-    def __init__(self, session: Session, links: LinkUse, known: Rows | None):
-        self.session = session
-        self.links = links
-        self.known = known or {}
-        self.rows: Rows = {t: {} for t in TABLE_ORDER}
+@dataclass(frozen=True)
+class Follow:
+    """Read the rows of `table` whose `column` is the `field` of rows of `parent` (field "id": rows it owns)."""
 
-    def by(self, table: str, column: str, values: Iterable[Any]) -> dict[Any, dict[str, Any]]:
-        """Rows of `table` whose `column` is one of `values` (added to self.rows); returns those found."""
-        if table in self.known and column == "id":
-            found = {v: self.known[table][v] for v in values if v in self.known[table]}
-            self.rows[table].update(found)
-            return found
-        if (table, column) not in self.links:
-            return {}
-        if column == "id":
-            values = [v for v in values if v not in self.rows[table]]
-        found = rows_where(self.session, table, column, values)
-        self.rows[table].update(found)
-        return found
-
-    def ids(self, table: str) -> set[Any]:
-        return set(self.rows[table])
-
-    def locations(self, location_ids: Iterable[Any]) -> None:
-        """Locations and everything nested in them."""
-        lids = set(self.by("location", "id", location_ids)) | (set(location_ids) & self.ids("location"))
-        for table in ("address", "accessibility"):
-            self.by(table, "location_id", lids)
-        self.by("contact", "location_id", lids)
-        self.by("phone", "location_id", lids)
-        self.by("schedule", "location_id", lids)
-        self.by("language", "location_id", lids)
-
-    def organizations(self, organization_ids: Iterable[Any]) -> None:
-        oids = set(self.by("organization", "id", organization_ids)) | (set(organization_ids) & self.ids("organization"))
-        self.by("contact", "organization_id", oids)
-        self.by("phone", "organization_id", oids)
-
-    def finish(self) -> Rows:
-        """The rows hanging off everything read so far: contacts' phones, phones' languages, attributes and
-        their terms and taxonomies."""
-        self.by("phone", "contact_id", self.ids("contact"))
-        self.by("language", "phone_id", self.ids("phone"))
-        owners = set().union(*(self.ids(t) for t in ("service", "phone", "contact", "location", "organization",
-                                                      "service_at_location")))
-        attributes = self.by("attribute", "link_id", owners)
-        terms = self.by("taxonomy_term", "id", {a["taxonomy_term_id"] for a in attributes.values()})
-        self.by("taxonomy", "id", {t["taxonomy_id"] for t in terms.values()})
-        # in id order, as the export reads them: nested lists come out in the same order
-        return {table: dict(sorted(rows.items())) for table, rows in self.rows.items()}
+    table: str
+    column: str
+    parent: str
+    field: str = "id"
 
 
-def for_services(session: Session, service_ids: Iterable[str], links: LinkUse, known: Rows | None = None) -> Rows:
-    """Rows to nest these services fully (as Tree.service writes them). `known`: rows the caller keeps (such as
-    the taxonomies and terms), taken from there rather than read."""
-    reader = _Reader(session, links, known)
-    services = reader.by("service", "id", service_ids)
-    sids = set(services)
-    for table in ("phone", "schedule", "service_area", "language", "cost_option", "contact"):
-        reader.by(table, "service_id", sids)
-    sals = reader.by("service_at_location", "service_id", sids)
-    _sal_children(reader, set(sals))
-    reader.locations({s["location_id"] for s in sals.values()})
-    reader.organizations({s["organization_id"] for s in services.values()})
-    return reader.finish()
+def _owned(parent: str, *tables: str) -> tuple[Follow, ...]:
+    return tuple(Follow(table, f"{parent}_id", parent) for table in tables)
+
+
+# What Tree nests in each record (ketdir.interop.export), as follows from the record to the rows.
+_SERVICE = (*_owned("service", "phone", "schedule", "service_area", "language", "cost_option", "contact",
+                    "service_at_location"), Follow("organization", "id", "service", "organization_id"))
+_SERVICE_AT_LOCATION = (*_owned("service_at_location", "contact", "phone", "schedule"),
+                        Follow("location", "id", "service_at_location", "location_id"))
+_LOCATION = _owned("location", "address", "accessibility", "contact", "phone", "schedule", "language")
+_ORGANIZATION = _owned("organization", "contact", "phone")
+_EVERY_RECORD = (  # contacts' phones, phones' languages, and everyone's attributes with their terms
+    Follow("phone", "contact_id", "contact"), Follow("language", "phone_id", "phone"),
+    *(Follow("attribute", "link_id", owner) for owner in ("service", "phone", "contact", "location", "organization",
+                                                          "service_at_location")),
+    Follow("taxonomy_term", "id", "attribute", "taxonomy_term_id"), Follow("taxonomy", "id", "taxonomy_term", "taxonomy_id"),
+)
+SERVICES = _SERVICE + _SERVICE_AT_LOCATION + _LOCATION + _ORGANIZATION + _EVERY_RECORD
+# a link nested fully, with its service's own row (not nested) and that service's organisation's
+SERVICE_AT_LOCATIONS = (_SERVICE_AT_LOCATION + _LOCATION + (Follow("service", "id", "service_at_location", "service_id"),
+                        Follow("organization", "id", "service", "organization_id")) + _EVERY_RECORD)
+ORGANIZATIONS = _ORGANIZATION + _EVERY_RECORD
+
+
+def read_nested(session: Session, root: str, ids: Iterable[Any], follows: tuple[Follow, ...], links: LinkUse,
+                known: Rows | None = None, also: Sequence[Read] = ()) -> Rows:
+    """The rows of `root` with these ids and every row the follows reach from them, level by level: each level
+    is one read per table and column for all the parents found so far (in one round trip on PostgreSQL). The
+    rows owned by the ids are read with the ids themselves (an id that is not there owns nothing).
+
+    known: rows the caller keeps (such as the taxonomies and terms), taken from there rather than read.
+    also: reads made with the first level (the index generation, say); their rows come back under their
+    table's name."""
+    known = known or {}
+    roots = {i for i in ids if i is not None}
+    rows: Rows = {t: {} for t in TABLE_ORDER}
+    asked: dict[tuple[str, str], set] = defaultdict(set)
+    wanted: dict[tuple[str, str], set] = {(root, "id"): set(roots)}
+    first = list(also)
+    while True:
+        for follow in follows:
+            if (follow.table, follow.column) not in links:
+                continue
+            key = (follow.table, follow.column)
+            values = {r.get(follow.field) for r in rows[follow.parent].values()} - {None}
+            if follow.parent == root and follow.field == "id":
+                values |= roots
+            values -= asked[key]
+            if follow.column == "id":
+                values -= rows[follow.table].keys()
+            if values:
+                wanted.setdefault(key, set()).update(values)
+        for key, values in wanted.items():
+            asked[key] |= values
+        from_memory = [key for key in wanted if key[0] in known and key[1] == "id"]
+        for key in from_memory:
+            rows[key[0]].update((v, known[key[0]][v]) for v in wanted.pop(key) if v in known[key[0]])
+        if not wanted and not first:
+            if from_memory:
+                continue  # rows taken from memory may lead on (terms to their taxonomies)
+            break
+        reads = [Read(MODELS[table].__table__, column, values) for (table, column), values in wanted.items()]
+        # With each read, one hop further: the rows its rows point to (a subquery), so that the next level has
+        # less to wait for. A service's organisation and locations come with it: two round trips, not three.
+        ahead = [(follow, key) for key in wanted for follow in follows
+                 if follow.parent == key[0] and (follow.table, follow.column) in links
+                 and not (follow.table in known and follow.column == "id")
+                 and not (key == (root, "id") and follow.field == "id")]  # (those are read with the ids)
+        reads += [Read(MODELS[f.table].__table__, f.column, wanted[key],
+                       Through(MODELS[key[0]].__table__, key[1], f.field)) for f, key in ahead]
+        found = read_rows(session.connection(), [*first, *reads])
+        for read, table_rows in zip(first, found):
+            rows.setdefault(read.table.name, {}).update(table_rows)
+        direct = dict(zip(wanted, found[len(first):]))
+        for (table, _), table_rows in direct.items():
+            rows[table].update(table_rows)
+        for (follow, key), table_rows in zip(ahead, found[len(first) + len(direct):]):
+            rows[follow.table].update(table_rows)
+            asked[(follow.table, follow.column)] |= {r.get(follow.field) for r in direct[key].values()} - {None}
+        wanted, first = {}, []
+    # in id order, as the export reads them: nested lists come out in the same order
+    return {table: dict(sorted(table_rows.items())) for table, table_rows in rows.items()}
+
+
+def for_services(session: Session, service_ids: Iterable[str], links: LinkUse, known: Rows | None = None,
+                 also: Sequence[Read] = ()) -> Rows:
+    """Rows to nest these services fully (as Tree.service writes them)."""
+    return read_nested(session, "service", service_ids, SERVICES, links, known, also)
 
 
 def for_service_at_locations(session: Session, sal_ids: Iterable[str], links: LinkUse,
-                             known: Rows | None = None) -> Rows:
+                             known: Rows | None = None, also: Sequence[Read] = ()) -> Rows:
     """Rows to nest these service-at-location links fully (as Tree.service_at_location writes them), with
     their services' own rows (not nested) for the `service` each names."""
-    reader = _Reader(session, links, known)
-    sals = reader.by("service_at_location", "id", sal_ids)
-    _sal_children(reader, set(sals))
-    reader.locations({s["location_id"] for s in sals.values()})
-    services = reader.by("service", "id", {s["service_id"] for s in sals.values()})
-    reader.by("organization", "id", {s["organization_id"] for s in services.values()})
-    return reader.finish()
+    return read_nested(session, "service_at_location", sal_ids, SERVICE_AT_LOCATIONS, links, known, also)
 
 
 def for_organizations(session: Session, organization_ids: Iterable[str], links: LinkUse,
-                      known: Rows | None = None) -> Rows:
+                      known: Rows | None = None, also: Sequence[Read] = ()) -> Rows:
     """Rows to nest these organisations (as Tree.organization writes them)."""
-    reader = _Reader(session, links, known)
-    reader.organizations(organization_ids)
-    return reader.finish()
-
-
-def _sal_children(reader: _Reader, sal_ids: set[Any]) -> None:
-    for table in ("contact", "phone", "schedule"):
-        reader.by(table, "service_at_location_id", sal_ids)
+    return read_nested(session, "organization", organization_ids, ORGANIZATIONS, links, known, also)

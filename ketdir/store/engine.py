@@ -91,7 +91,10 @@ def display_url(url: str) -> str:
     return masked(url)
 
 
-def make_engine(url: str, *, read_only: bool = False, pool_size: int | None = None) -> Engine:
+def make_engine(url: str, *, read_only: bool = False, pool_size: int | None = None,
+                ping_connections: bool = True) -> Engine:
+    """ping_connections: ask a server whether a pooled connection still works before each use (a round trip;
+    without it, the first use of a connection the server closed fails)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 3})
         event.listen(engine, "connect", _on_sqlite_connect)
@@ -101,7 +104,7 @@ def make_engine(url: str, *, read_only: bool = False, pool_size: int | None = No
     except ArgumentError as exc:
         raise DatabaseProblem(f"“{display_url(url)}” is not a database URL (e.g. postgresql+psycopg://user@host/db).") from exc
     connect_args: dict = {}
-    options: dict = {"pool_pre_ping": True}
+    options: dict = {"pool_pre_ping": ping_connections}
     if pool_size:
         options.update(pool_size=pool_size, max_overflow=pool_size)
     if parsed.get_backend_name() == "postgresql":
@@ -275,14 +278,17 @@ def read_schema_version(engine: Engine) -> int | None:
         ) from None
 
 
-def open_directory(db: str | os.PathLike | None = None, *, create: bool = False) -> Directory:
-    """Open (or with create=True, make) a ketdir database and check it is one this version can use."""
+def open_directory(db: str | os.PathLike | None = None, *, create: bool = False,
+                   ping_connections: bool = True) -> Directory:
+    """Open (or with create=True, make) a ketdir database and check it is one this version can use.
+    ping_connections: see make_engine (a server answering many short requests handles a closed connection
+    itself instead: ketdir.api.catalogue)."""
     url = resolve_url(db)
     path = _sqlite_path(url)
     if path is not None:
         _check_sqlite_file(path, create)
     is_new = path is not None and not path.exists()
-    engine = make_engine(url)
+    engine = make_engine(url, ping_connections=ping_connections)
     shown = path or display_url(url)
     try:
         with engine.connect() as conn:
