@@ -91,7 +91,7 @@ def read_rows(connection: Connection, reads: Sequence[Read]) -> list[Rows]:
         calls.append((statement, params))
     dbapi = connection.connection.driver_connection
     try:
-        results = _pipelined(dbapi, calls) if dialect.name == "postgresql" else _one_by_one(dbapi, calls)
+        results = _pipelined(dbapi, calls) if hasattr(dbapi, "pipeline") else _one_by_one(dbapi, calls)  # psycopg 3 pipelines
     except connection.dialect.loaded_dbapi.Error as error:
         lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, None)
         if lost:
