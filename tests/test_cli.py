@@ -60,6 +60,14 @@ def test_hostile_query_with_ambiguous_place_gives_choices(db, capsys):
     assert "Traceback" not in captured.err
 
 
+def test_json_names_close_places_when_a_place_is_not_found(db, capsys):
+    assert main(["--db", db, "search", "ket", "--near", "Brigton", "--json"]) == 2
+    data = json.loads(capsys.readouterr().out)
+    assert data["place"] is None and data["local"] == []
+    assert "Brigton" in data["place_message"]
+    assert data["place_suggestions"][0] == "Brighton"
+
+
 def test_json_marks_demo_records(db, capsys):
     assert main(["--db", db, "search", "ketamine", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

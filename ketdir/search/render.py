@@ -154,6 +154,7 @@ def results_as_dict(results: Results) -> dict:
         "place": asdict(place) if place else None,
         "place_choices": [asdict(p) for p in results.place_choices],
         "place_message": results.place_message,
+        "place_suggestions": list(results.place_suggestions),
         "message": results.message,
         "total_local": results.total_local,
         "total_is_minimum": results.total_is_minimum,
