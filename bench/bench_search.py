@@ -408,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
         print(profile_scenario(args.db, n_queries, args.profile, with_counts))
         return 0
     like_limit = args.like_limit
+    if like_limit is not None and like_limit < 1:
+        parser.error("--like-limit must be at least 1 (the LIKE baseline is part of the report)")
     if like_limit is None:
         with sqlite3.connect(args.db) as conn:
             n = conn.execute("SELECT count(*) FROM ketdir_search_doc").fetchone()[0]
