@@ -132,6 +132,27 @@ def test_importing_while_another_program_writes(tmp_path):
     assert code == 1 and "locked by another program" in output and "Nothing was changed" in output
 
 
+def test_verifying_while_another_program_writes(tmp_path, monkeypatch):
+    """The command line's message for a busy file says nothing was saved (and nothing of a form it has not got)."""
+    path = tmp_path / "busy.db"
+    shutil.copyfile(bundled_db(), path)
+    with sqlite3.connect(path) as conn:
+        (service_id,) = conn.execute("SELECT id FROM service ORDER BY id LIMIT 1").fetchone()
+        before = conn.execute("SELECT * FROM service WHERE id = ?", (service_id,)).fetchone()
+    monkeypatch.setenv("KETDIR_EDITOR", "Sam")
+    other = sqlite3.connect(path)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        code, output = run("--db", str(path), "verify", service_id)
+    finally:
+        other.rollback()
+        other.close()
+    assert code == 1 and "busy" in output and "nothing was saved" in output and "Try again in a moment" in output
+    assert "form" not in output and "Traceback" not in output
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT * FROM service WHERE id = ?", (service_id,)).fetchone() == before
+
+
 def test_importing_into_a_read_only_directory(tmp_path):
     """Read-only as the database itself says it (chmod does not stop root, who runs CI)."""
     from sqlalchemy import event

@@ -86,8 +86,7 @@ class EditConflict(EditProblem, Conflict):
         who = editor or "someone else"
         when = f" at {describe_time(at)}" if at else ""
         super().__init__(
-            f"This service was changed by {who}{when} since you opened it. Reload to see their changes; "
-            "your edits are kept in the form."
+            f"This service was changed by {who}{when} since you opened it. Reload to see their changes."
         )
 
 
@@ -247,8 +246,8 @@ def _flush(session: Session, service: Service) -> None:
         if conflict is not None:
             raise conflict from None
         raise DatabaseBusy(
-            "The database is busy (someone else is saving, or an import is running). Try again in a "
-            "moment; your edits are kept in the form."
+            "The database is busy (someone else is saving, or an import is running), so nothing was saved. "
+            "Try again in a moment."
         ) from exc
 
 

@@ -69,6 +69,7 @@ from ketdir.problems import Conflict, KetdirProblem
 
 EDITOR_NAME_KEY = "editing/editor_name"
 SAVE_SHORTCUT = "Ctrl+S"
+EDITS_KEPT = "Your edits are still in the form."  # the core's messages serve the command line too
 
 
 
@@ -719,10 +720,7 @@ class ServiceEditor(QDialog):
         if isinstance(problem, Conflict):
             self._offer_reload(problem)
             return
-        text = str(problem)
-        if "form" not in text:
-            text += " Your edits are still in the form."
-        show_problem(self, text, title=problem.title)
+        show_problem(self, f"{problem} {EDITS_KEPT}", title=problem.title)
 
     def _offer_reload(self, conflict: Conflict) -> QMessageBox:
         box = QMessageBox(self)
@@ -730,7 +728,7 @@ class ServiceEditor(QDialog):
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Someone else changed this service")
         box.setText("Someone else changed this service")
-        box.setInformativeText(str(conflict))
+        box.setInformativeText(f"{conflict} {EDITS_KEPT}")
         box.setAccessibleName("Someone else changed this service")
         reload = box.addButton("Reload (keep my edits)", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)

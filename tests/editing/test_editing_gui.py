@@ -144,7 +144,7 @@ def test_conflict_is_explained_and_the_form_is_kept(qtbot, make_editor, director
     (box,) = problem_boxes()
     message = box.informativeText()
     assert message.startswith("This service was changed by Alice at ")
-    assert message.endswith("Reload to see their changes; your edits are kept in the form.")
+    assert message.endswith("Reload to see their changes. Your edits are still in the form.")
     assert dialog.isVisible()
     assert dialog.fees.text() == "£10 a session"  # nothing lost
     with directory.session() as s:

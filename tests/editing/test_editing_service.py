@@ -259,7 +259,7 @@ def test_two_editors_on_the_same_file_the_second_save_conflicts(directory):
                 update_service(s2, EXISTING_ID, bob, bob_loaded.version, "Bob", now=NOW + dt.timedelta(minutes=5))
         message = str(info.value)
         assert message.startswith("This service was changed by Alice at ")
-        assert "since you opened it. Reload to see their changes; your edits are kept in the form." in message
+        assert "since you opened it. Reload to see their changes." in message
         assert info.value.editor == "Alice"
         assert bob.description == "Bob's description."  # the form's draft is untouched
 
