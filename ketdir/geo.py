@@ -446,6 +446,11 @@ class Gazetteer:
         kind, outward, _inward = parsed
         return outward if kind != "bad-inward" and outward in self._outcodes else None
 
+    def district_centre(self, postcode: str) -> tuple[str, float, float] | None:
+        """The known district of a postcode or district and the district's centre ("LS2 8JE" -> LS2), else None."""
+        outcode = self.outcode_of(postcode)
+        return (outcode, *self._outcodes[outcode]) if outcode else None
+
     def nation_at(self, latitude: float, longitude: float) -> str:
         """The nation ("ENG", "SCT", "WLS", "NIR") of the nearest GB place."""
         if self._place_index is None:

@@ -32,6 +32,7 @@ from sqlalchemy import Column, Index, Integer, MetaData, String, Table, create_e
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ketdir.geo import default_gazetteer
 from ketdir.store.times import utc_now
 from ketdir.interop import extensions
 from ketdir.interop.apply import (
@@ -77,6 +78,7 @@ from ketdir.interop.read_datapackage import (
     open_package,
 )
 from ketdir.interop.need_mapping import NO_NEED, NeedMapping
+from ketdir.interop.postcode_places import place_rows, postcodes_by_location
 from ketdir.interop.taxonomy_map import TaxonomyMap, load_taxonomy_map
 from ketdir.interop.textfiles import PIECE, normalise_header, scan_encoding
 from ketdir.interop.validate import _Bad, _Checker, _drop_need_taxonomy, _normalise_enum, converter
@@ -300,6 +302,7 @@ class _Stager:
         self._carry_index: dict[str, dict[str, list[int]]] | None = None
         self.applied: set[int] = set()  # carried values set on their rows as those were staged
         self.fingerprints = _Fingerprints(self.conn, self.tables)
+        self.postcodes: dict[str, str] = {}  # location id -> its address's postcode (interop.postcode_places)
 
     # -------------------------------------------------------------------- files
 
@@ -335,6 +338,8 @@ class _Stager:
             by_table[table] = name
         staged.files = dict(by_table)
         encodings = {t: self.encoding or _usable(declared_encodings.get(n)) for t, n in by_table.items()}
+        if "address" in by_table:  # read ahead: locations are staged before the addresses that place them
+            self.postcodes = self._postcodes(files, by_table["address"], encodings["address"])
         for table in STAGE_ORDER:
             if table in by_table:
                 self._stage_file(files, table, by_table[table], encodings[table])
@@ -430,6 +435,10 @@ class _Stager:
         if data.rows:
             checker.coerce(data)
             self._repeated_ids(data)
+        if table == "location" and data.rows and not chunk.errors:
+            chunk.problems.extend(place_rows(data.rows, data.where, self.columns[table], self.postcodes,
+                                             default_gazetteer()))
+            data.columns = set(self.columns[table])
         clean = not self.staged.errors and len([p for p in chunk.problems if p.is_error]) == 0
         if clean and data.rows:
             checker.check_references(data)
@@ -443,6 +452,17 @@ class _Stager:
                     for row, owner in zip(data.rows, owners):
                         row[OWNER] = owner_key(owner)
             self._write(table, data)
+
+    def _postcodes(self, files: PackageFiles, name: str, encoding: str | None) -> dict[str, str]:
+        """interop.postcode_places.postcodes_by_location over the address file (its problems are said when it
+        is staged)."""
+        read = _rows(files, name, encoding, [])
+        if read is None:
+            return {}
+        header, cells = read
+        names = [normalise_header(h) for h in header]
+        wanted = [(n, names.index(n)) for n in ("location_id", "postal_code", "address_type") if n in names]
+        return postcodes_by_location({n: row[i] if i < len(row) else None for n, i in wanted} for _line, row in cells)
 
     def _lookups(self):
         return self.conn if self.directory is None else _StagedThenDirectory(self.conn, self.directory)

@@ -17,6 +17,7 @@ from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, select
 from sqlalchemy.orm import Session
 
 from ketdir import hours as hours_mod
+from ketdir.geo import default_gazetteer
 from ketdir.interop import extensions
 from ketdir.interop.dataset import (
     ENUMS,
@@ -35,6 +36,7 @@ from ketdir.interop.dataset import (
     columns,
 )
 from ketdir.interop.need_mapping import NO_NEED, NeedMapping
+from ketdir.interop.postcode_places import place_by_postcode
 from ketdir.interop.taxonomy_map import TaxonomyMap, load_taxonomy_map
 from ketdir.needs import TAXONOMY_NAME as NEED_TAXONOMY
 from ketdir.needs import need_types
@@ -529,6 +531,7 @@ def validate(dataset: Dataset, session: Session | None = None, *, taxonomy_map: 
         checker.check_content()
     if not dataset.errors:
         checker.map_needs()
+        place_by_postcode(dataset, default_gazetteer())
     dataset.validated = not dataset.errors
     return dataset.problems
 
