@@ -338,8 +338,10 @@ class _Stager:
             by_table[table] = name
         staged.files = dict(by_table)
         encodings = {t: self.encoding or _usable(declared_encodings.get(n)) for t, n in by_table.items()}
-        if "address" in by_table:  # read ahead: locations are staged before the addresses that place them
-            self.postcodes = self._postcodes(files, by_table["address"], encodings["address"])
+        if "address" in by_table and "location" in by_table:  # read ahead: locations are staged first
+            unplaced = self._unplaced(files, by_table["location"], encodings["location"])
+            if unplaced:
+                self.postcodes = self._postcodes(files, by_table["address"], encodings["address"], unplaced)
         for table in STAGE_ORDER:
             if table in by_table:
                 self._stage_file(files, table, by_table[table], encodings[table])
@@ -453,16 +455,28 @@ class _Stager:
                         row[OWNER] = owner_key(owner)
             self._write(table, data)
 
-    def _postcodes(self, files: PackageFiles, name: str, encoding: str | None) -> dict[str, str]:
-        """interop.postcode_places.postcodes_by_location over the address file (its problems are said when it
-        is staged)."""
+    def _unplaced(self, files: PackageFiles, name: str, encoding: str | None) -> set[str]:
+        """The ids of the locations without coordinates (usually none: then the addresses need no reading ahead).
+        Problems with the file are said when it is staged."""
+        cells = self._columns_of(files, name, encoding, ("id", "latitude", "longitude"))
+        return {row["id"].strip() for row in cells if (row.get("id") or "").strip() and (
+            not (row.get("latitude") or "").strip() or not (row.get("longitude") or "").strip())}
+
+    def _postcodes(self, files: PackageFiles, name: str, encoding: str | None, unplaced: set[str]) -> dict[str, str]:
+        """interop.postcode_places.postcodes_by_location over the address file, for the unplaced locations."""
+        cells = self._columns_of(files, name, encoding, ("location_id", "postal_code", "address_type"))
+        return postcodes_by_location(row for row in cells if (row.get("location_id") or "").strip() in unplaced)
+
+    @staticmethod
+    def _columns_of(files: PackageFiles, name: str, encoding: str | None,
+                    columns: tuple[str, ...]) -> Iterator[dict[str, str | None]]:
         read = _rows(files, name, encoding, [])
         if read is None:
-            return {}
+            return iter(())
         header, cells = read
         names = [normalise_header(h) for h in header]
-        wanted = [(n, names.index(n)) for n in ("location_id", "postal_code", "address_type") if n in names]
-        return postcodes_by_location({n: row[i] if i < len(row) else None for n, i in wanted} for _line, row in cells)
+        wanted = [(n, names.index(n)) for n in columns if n in names]
+        return ({n: row[i] if i < len(row) else None for n, i in wanted} for _line, row in cells)
 
     def _lookups(self):
         return self.conn if self.directory is None else _StagedThenDirectory(self.conn, self.directory)
