@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ketdir.geo import Gazetteer
+from ketdir.geo import Gazetteer, default_gazetteer
 from ketdir.interop.dataset import WARNING, Dataset, Problem, Where
 
 CODE = "coordinates-from-postcode"
@@ -31,12 +31,14 @@ def postcodes_by_location(addresses: Iterable[Mapping[str, Any]]) -> dict[str, s
 
 
 def place_rows(rows: list[dict[str, Any]], where: list[Where], columns: set[str], postcodes: Mapping[str, str],
-               gazetteer: Gazetteer) -> list[Problem]:
-    """Fill in the coordinates of the location rows that have none (a warning for each says so). When any
-    address has a postcode the coordinates are among the columns an import writes: the same rule for a file
-    read whole and a package staged a piece at a time, so both fingerprint the same rows."""
+               gazetteer: Gazetteer | None = None) -> list[Problem]:
+    """Fill in the coordinates of the location rows that have none (a warning for each says so). `postcodes`:
+    those of the locations without coordinates; when there are any, the coordinates are among the columns an
+    import writes. The same rule for a file read whole and a package staged a piece at a time, so both
+    fingerprint the same rows."""
     if not postcodes:
         return []
+    gazetteer = gazetteer or default_gazetteer()  # only now: the place names take memory a located import spares
     columns.update(COLUMNS)
     for row in rows:
         row.setdefault("latitude", None)
@@ -53,13 +55,16 @@ def place_rows(rows: list[dict[str, Any]], where: list[Where], columns: set[str]
     return problems
 
 
-def place_by_postcode(dataset: Dataset, gazetteer: Gazetteer) -> None:
+def place_by_postcode(dataset: Dataset, gazetteer: Gazetteer | None = None) -> None:
     """place_rows over a dataset read whole."""
     locations = dataset.tables.get("location")
     addresses = dataset.tables.get("address")
-    if locations and addresses:
-        dataset.problems.extend(place_rows(locations.rows, locations.where, locations.columns,
-                                           postcodes_by_location(addresses.rows), gazetteer))
+    if not locations or not addresses:
+        return
+    unplaced = {row.get("id") for row in locations.rows if row.get("latitude") is None or row.get("longitude") is None}
+    if unplaced:  # as a staged package reads them: only the addresses of locations without coordinates
+        postcodes = postcodes_by_location(row for row in addresses.rows if row.get("location_id") in unplaced)
+        dataset.problems.extend(place_rows(locations.rows, locations.where, locations.columns, postcodes, gazetteer))
 
 
 def _district_for(location: Mapping[str, Any], postcodes: Mapping[str, str],

@@ -32,7 +32,6 @@ from sqlalchemy import Column, Index, Integer, MetaData, String, Table, create_e
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from ketdir.geo import default_gazetteer
 from ketdir.store.times import utc_now
 from ketdir.interop import extensions
 from ketdir.interop.apply import (
@@ -438,8 +437,7 @@ class _Stager:
             checker.coerce(data)
             self._repeated_ids(data)
         if table == "location" and data.rows and not chunk.errors:
-            chunk.problems.extend(place_rows(data.rows, data.where, self.columns[table], self.postcodes,
-                                             default_gazetteer()))
+            chunk.problems.extend(place_rows(data.rows, data.where, self.columns[table], self.postcodes))
             data.columns = set(self.columns[table])
         clean = not self.staged.errors and len([p for p in chunk.problems if p.is_error]) == 0
         if clean and data.rows:

@@ -17,7 +17,6 @@ from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, select
 from sqlalchemy.orm import Session
 
 from ketdir import hours as hours_mod
-from ketdir.geo import default_gazetteer
 from ketdir.interop import extensions
 from ketdir.interop.dataset import (
     ENUMS,
@@ -531,7 +530,7 @@ def validate(dataset: Dataset, session: Session | None = None, *, taxonomy_map: 
         checker.check_content()
     if not dataset.errors:
         checker.map_needs()
-        place_by_postcode(dataset, default_gazetteer())
+        place_by_postcode(dataset)
     dataset.validated = not dataset.errors
     return dataset.problems
 
