@@ -8,10 +8,12 @@ whole (`place_by_postcode`, from validate) and a large package staged on disk (i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ketdir.geo import Gazetteer, default_gazetteer
 from ketdir.interop.dataset import WARNING, Dataset, Problem, Where
+
+if TYPE_CHECKING:
+    from ketdir.geo import Gazetteer
 
 CODE = "coordinates-from-postcode"
 
@@ -38,7 +40,10 @@ def place_rows(rows: list[dict[str, Any]], where: list[Where], columns: set[str]
     fingerprint the same rows."""
     if not postcodes:
         return []
-    gazetteer = gazetteer or default_gazetteer()  # only now: the place names take memory a located import spares
+    if gazetteer is None:  # only now: the place names (and rapidfuzz) take memory a located import spares
+        from ketdir.geo import default_gazetteer
+
+        gazetteer = default_gazetteer()
     columns.update(COLUMNS)
     for row in rows:
         row.setdefault("latitude", None)
