@@ -1,7 +1,7 @@
 """The results list view: skips group headers when moving, says when it has painted."""
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
 from ketdir.gui.results_delegate import ResultsDelegate
@@ -22,6 +22,7 @@ class ResultsView(QListView):
         self.setMouseTracking(True)
         self.setAccessibleName("Results")
         self.setAccessibleDescription("Services that match. Arrow keys move, Enter opens the details.")
+        self._focusing = False
 
     def results_model(self) -> ResultsModel:
         return self.model()  # type: ignore[return-value]
@@ -55,8 +56,19 @@ class ResultsView(QListView):
         )
         self.scrollTo(index)
 
+    def focusInEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        # Qt makes the first row current when a list first gets the keyboard: that opened a service nobody
+        # chose (Ctrl+R, or a place choice) and made the next Down land on the second result.
+        self._focusing = True
+        try:
+            super().focusInEvent(event)
+        finally:
+            self._focusing = False
+
     def moveCursor(self, action, modifiers):  # noqa: N802 (Qt API)
         """Arrow keys inside the list also skip headers."""
+        if self._focusing:
+            return QModelIndex()  # taking the keyboard selects nothing; Down selects the first
         index = super().moveCursor(action, modifiers)
         model = self.results_model()
         if index.isValid() and not model.is_hit(index.row()):

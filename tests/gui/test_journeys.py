@@ -151,6 +151,39 @@ def test_bangor_shows_the_choices_and_waits_then_wales_lists_ll57_at_the_top(qtb
     assert selected_name(window) == "Menai Sexual Health"
 
 
+def test_choosing_a_place_opens_no_service_the_person_did_not_choose(qtbot, window):
+    """The keyboard goes to the results after a choice: no service opens until the person presses Down (the
+    list still held the national lines when it took the keyboard, and the first of them used to open)."""
+    press(qtbot, Qt.Key.Key_L, CTRL)
+    type_text(qtbot, "Bangor")
+    press(qtbot, Qt.Key.Key_Return)
+    settle(qtbot, window)
+    press(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_Return)  # Bangor, Wales
+    settle(qtbot, window)
+    qtbot.wait(400)  # longer than a selected service takes to open
+    assert window.results_view.hasFocus() and selected_name(window) is None
+    assert window.current_detail() is None and window.detail_pane.placeholder.isVisible()
+    press(qtbot, Qt.Key.Key_C, CTRL | SHIFT)
+    assert "Choose a service first" in window.status_notice.text()  # nothing copied for a service not chosen
+    press(qtbot, Qt.Key.Key_Down)
+    settle(qtbot, window)
+    assert selected_name(window) == "Menai Sexual Health" and window.current_detail().name == "Menai Sexual Health"
+
+
+def test_going_to_the_results_selects_nothing_then_down_selects_the_first(qtbot, window):
+    """Ctrl+R in a window just opened, then Down: the FIRST result, as Down from the search field."""
+    press(qtbot, Qt.Key.Key_F, CTRL)
+    type_text(qtbot, "chems")
+    settle(qtbot, window)
+    press(qtbot, Qt.Key.Key_R, CTRL)
+    qtbot.wait(400)
+    assert window.results_view.hasFocus() and selected_name(window) is None and window.current_detail() is None
+    press(qtbot, Qt.Key.Key_Down)
+    settle(qtbot, window)
+    assert selected_name(window) == names(window)[0] == window.current_detail().name
+
+
 def test_an_unknown_place_offers_its_suggestions_as_buttons(qtbot, window):
     press(qtbot, Qt.Key.Key_L, CTRL)
     type_text(qtbot, "Brigton")
