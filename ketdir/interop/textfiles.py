@@ -158,25 +158,70 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+class _RecordLines:
+    """The lines of the CSV record being read: enough to tell where a quote that never closes opened."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = io.StringIO(text, newline="")
+        self.record: list[str] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.record.append(line)
+        return line
+
+    def take(self) -> list[str]:
+        lines, self.record = self.record, []
+        return lines
+
+
+def _quote_never_closes(lines: list[str], delimiter: str) -> bool:
+    """Lenient reading takes everything after an unclosed quote as one cell; strict reading of the last record
+    alone says so."""
+    try:
+        for _ in csv.reader(lines, delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
 def read_csv_text(text: str, file: str, delimiter: str = ",") -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (row number, cells) of CSV text; the header is row 1, as in a spreadsheet.
 
-    Cells may hold line breaks and very long text; blank lines are skipped.
+    Cells may hold line breaks and very long text; blank lines are skipped. A quote that opens a cell and never
+    closes is an error (read leniently, it would swallow every row after it into one cell, silently).
     """
     csv.field_size_limit(64 * 1024 * 1024)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines = _RecordLines(text)
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader, None)
         if header is None:
             return [], []
-        rows = [(number, cells) for number, cells in enumerate(reader, start=2)
-                if cells and (cells[0] or any(cells))]
+        last, last_number = lines.take(), 1
+        rows = []
+        for number, cells in enumerate(reader, start=2):
+            last, last_number = lines.take(), number
+            if cells and (cells[0] or any(cells)):
+                rows.append((number, cells))
     except csv.Error as exc:
         raise TextProblem(
             Problem(ERROR, file, reader.line_num, None,
                     f"the file cannot be read as CSV ({exc}). Check the file is a CSV export and not damaged.",
                     code="csv")
         ) from None
+    if _quote_never_closes(last, delimiter):
+        raise TextProblem(
+            Problem(ERROR, file, last_number, None,
+                    f"a quote mark (\") opens a cell in row {last_number} and never closes, so everything after "
+                    "it to the end of the file would be read as one cell. Close the quote or remove it, save the "
+                    "file and import it again.",
+                    code="csv")
+        )
     return header, rows
 
 

@@ -168,3 +168,11 @@ def test_missing_path_is_a_clear_error(tmp_path, directory_db, capsys):
     code, output = run_import(directory_db, tmp_path / "nowhere.zip", capsys)
     assert code == 1
     assert "there is no file or folder at" in output
+
+
+def test_a_spreadsheet_quote_that_never_closes_is_refused_not_swallowed(tmp_path, directory_db, capsys):
+    """Read leniently, the quote before "Beta" took Beta, Gamma and Delta as one service's name."""
+    sheet = tmp_path / "clinics.csv"
+    sheet.write_text('name,phone,postal_code\nAlpha Clinic,0161 496 0001,M1 1AA\n"Beta Clinic,0161 496 0002,M1 1AA\n'
+                     "Gamma Clinic,0161 496 0003,M1 1AA\nDelta Clinic,0161 496 0004,M1 1AA\n", encoding="utf-8")
+    assert_refused(directory_db, sheet, capsys, "clinics.csv:3", "opens a cell in row 3 and never closes")
