@@ -207,9 +207,9 @@ def _coordinates(d: ServiceDraft, before: ServiceDraft | None, gazetteer: Gazett
     ):
         d.latitude = d.longitude = None
     if d.latitude is None or d.longitude is None:
-        place = gazetteer.resolve(d.postal_code).place
-        if place is not None:
-            d.latitude, d.longitude = round(place.latitude, 6), round(place.longitude, 6)
+        found = gazetteer.district_centre(d.postal_code)  # as imports place them (interop.postcode_places)
+        if found is not None:
+            d.latitude, d.longitude = round(found[1], 6), round(found[2], 6)
 
 
 def _conflict(session: Session, service: Service) -> EditConflict:
